@@ -1,0 +1,73 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "mcp-firewall",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mcp-firewall", targets: ["mcp-firewall"]),
+        .executable(name: "example-hr-server", targets: ["example-hr-server"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "mcp-firewall",
+            dependencies: ["FirewallCLI"]
+        ),
+        .target(
+            name: "FirewallCLI",
+            dependencies: [
+                "FirewallCore",
+                "FirewallRelay",
+                "ExampleServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "FirewallCore",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "FirewallRelay",
+            dependencies: [
+                "FirewallCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "ExampleServer"),
+        .executableTarget(
+            name: "example-hr-server",
+            dependencies: ["ExampleServer"]
+        ),
+        .executableTarget(
+            name: "mcp-firewall-bench",
+            dependencies: ["FirewallRelay", "FirewallCore"],
+            path: "Benchmarks/ProxyBenchmark"
+        ),
+        .testTarget(name: "FirewallCoreTests", dependencies: ["FirewallCore"]),
+        .testTarget(name: "FirewallRelayTests", dependencies: ["FirewallRelay", "FirewallCore"]),
+        .testTarget(
+            name: "FirewallCLITests",
+            dependencies: ["FirewallCLI", "FirewallRelay", "FirewallCore"]
+        ),
+        .testTarget(name: "ExampleServerTests", dependencies: ["ExampleServer"]),
+    ]
+)
+
+for target in package.targets {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

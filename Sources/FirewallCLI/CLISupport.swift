@@ -1,0 +1,70 @@
+import FirewallCore
+import Foundation
+import Logging
+
+/// Exit codes shared by every command.
+package enum ExitCodes {
+    package static let success: Int32 = 0
+    /// A policy or audit problem: bad policy file, audit log unwritable.
+    package static let policyOrAudit: Int32 = 1
+    /// Wrong command-line usage.
+    package static let usage: Int32 = 64
+    /// The MCP server could not be started or exited on its own.
+    package static let serverUnavailable: Int32 = 69
+    /// The audit log failed during a session.
+    package static let auditFailed: Int32 = 74
+}
+
+/// Process-wide logging set-up: everything goes to stderr, because stdout is the protocol channel.
+enum LoggingSetup {
+    private static let once: Void = {
+        let level =
+            ProcessInfo.processInfo.environment["MCP_FIREWALL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }()
+
+    /// A logger writing to stderr at `level` (or `MCP_FIREWALL_LOG_LEVEL`, default info).
+    static func logger(_ label: String, level: Logger.Level? = nil) -> Logger {
+        _ = once
+        var logger = Logger(label: label)
+        if let level { logger.logLevel = level }
+        return logger
+    }
+}
+
+/// Reading policy files from disk and reporting their diagnostics.
+enum PolicyFiles {
+    /// Loads `path`, or the built-in default when `path` is nil.
+    static func load(_ path: String?) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
+        guard let path else {
+            return try PolicyLoader.load(text: BuiltinPolicies.defaultPolicy, path: "<built-in default>")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PolicyError(diagnostics: [
+                PolicyDiagnostic(.error, "cannot read the policy file", at: SourceLocation(file: path, line: 1, column: 1), hint: "check the path and permissions")
+            ])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PolicyError(diagnostics: [
+                PolicyDiagnostic(.error, "the policy file is not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1))
+            ])
+        }
+        return try PolicyLoader.load(text: text, path: path)
+    }
+
+    /// Prints diagnostics to stderr, one per line.
+    static func report(_ diagnostics: [PolicyDiagnostic]) {
+        for diagnostic in diagnostics { StandardError.write(diagnostic.description) }
+    }
+}
+
+/// Writes lines to stderr without buffering (stdout may be the protocol channel).
+enum StandardError {
+    static func write(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

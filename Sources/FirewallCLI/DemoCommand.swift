@@ -1,0 +1,77 @@
+import ArgumentParser
+import FirewallRelay
+import Foundation
+
+/// `mcp-firewall demo`: the example HR server behind the proxy, driven by a scripted "model".
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run the example HR server behind the firewall with a scripted client session.",
+        discussion: """
+            Uses policies/hr-example.yaml when run from a checkout (else a built-in copy). With a terminal, \
+            write calls are confirmed by you at the prompt; without one (CI), they are denied and the \
+            summary says so. The audit log is appended to <output-dir>/audit.jsonl.
+            """
+    )
+
+    @Option(help: "Folder for the demo's audit log and policy copy.")
+    var outputDir: String = "mcp-firewall-demo"
+
+    @Option(help: "Policy to use instead of policies/hr-example.yaml.")
+    var policy: String?
+
+    @Flag(help: "Do not prompt on the terminal even if there is one.")
+    var noTerminal = false
+
+    func run() async throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(atPath: outputDir, withIntermediateDirectories: true)
+        let policyPath: String
+        if let policy {
+            policyPath = policy
+        } else if fileManager.fileExists(atPath: "policies/hr-example.yaml") {
+            policyPath = "policies/hr-example.yaml"
+        } else {
+            policyPath = outputDir + "/hr-example.yaml"
+            try BuiltinPolicies.hrExample.write(toFile: policyPath, atomically: true, encoding: .utf8)
+        }
+        let auditPath = outputDir + "/audit.jsonl"
+        let executable = Self.executablePath()
+        let interactive = !noTerminal && TerminalApprovalChannel().isAvailable
+        print("mcp-firewall demo: example HR server behind the firewall")
+        print("  policy : \(policyPath)")
+        print("  audit  : \(auditPath)")
+        if interactive {
+            print("  approvals: you will be asked on this terminal for every write (answer y or n)")
+        } else {
+            print("  approvals: no terminal here, so every call that needs confirmation is denied (no approver available)")
+        }
+        print("")
+        var argv = [executable, "proxy", "--policy", policyPath, "--audit", auditPath, "--env", "demo", "--log-level", "warning"]
+        if !interactive { argv.append("--no-terminal") }
+        argv += ["--", executable, "example-server"]
+        let transcript = try await DemoSession.run(argv: argv)
+        print("The model saw \(transcript.visibleTools.count) tools: \(transcript.visibleTools.joined(separator: ", "))")
+        print("(tools the policy denies unconditionally are hidden from tools/list)\n")
+        for (index, observed) in transcript.observed.enumerated() {
+            let outcome = observed.isError ? "✗" : "✓"
+            print("\(outcome) \(index + 1). \(observed.step.tool) — \(observed.step.intent)")
+            print("     \(Self.shorten(observed.text))")
+        }
+        let summary = try DemoSummary(auditPath: auditPath)
+        print("\nAudit summary (read back from \(auditPath), session \(summary.sessionID ?? "?")):\n")
+        print(summary.render())
+        print("\nEvery decision above was written to the audit log before the call reached the server.")
+    }
+
+    /// Our own executable, so the demo runs the proxy and the server from the same build.
+    static func executablePath() -> String {
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+        return Bundle.main.executablePath ?? CommandLine.arguments[0]
+    }
+
+    static func shorten(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        return flat.count > 160 ? String(flat.prefix(157)) + "…" : flat
+    }
+}

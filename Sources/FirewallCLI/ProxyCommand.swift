@@ -1,0 +1,140 @@
+import ArgumentParser
+import FirewallCore
+import FirewallRelay
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `mcp-firewall proxy -- <server command>`: the firewall itself.
+struct ProxyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "Run an MCP stdio server behind the firewall.",
+        discussion: """
+            stdin/stdout carry the MCP protocol to and from the client; logs go to stderr. Flags \
+            override the policy file. Exit codes: 0 session ended by the client, 1 policy or audit \
+            problem at start, 64 usage error, 69 server could not start or exited on its own, 74 \
+            the audit log failed during the session (calls after the failure were denied).
+            """
+    )
+
+    @Option(help: "Policy file (YAML). Default: the built-in default policy (read allow, write confirm, sensitive deny).")
+    var policy: String?
+
+    @Option(help: "Audit log (JSONL, appended). Default: $XDG_STATE_HOME/mcp-firewall/audit.jsonl (~/.local/state/…).")
+    var audit: String?
+
+    @Option(help: "Environment name recorded in the audit log. Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set, else `dev`.")
+    var env: String?
+
+    @Option(help: "Largest message accepted from either side, in bytes.")
+    var maxMessageBytes: Int = 64 << 20
+
+    @Option(help: "Largest payload embedded whole in the audit log; larger ones are kept as a prefix and SHA-256.")
+    var auditPayloadLimit: Int = 64 << 10
+
+    @Flag(help: "fdatasync the audit log after every record batch (survives power loss; slower).")
+    var auditSync = false
+
+    @Option(help: "Seconds the server gets to exit after its stdin closes, and again after SIGTERM.")
+    var gracePeriod: Double = 2
+
+    @Flag(help: "Never prompt on the terminal (also: MCP_FIREWALL_NO_TTY=1). Confirmations are then denied.")
+    var noTerminal = false
+
+    @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String?
+
+    @Argument(parsing: .postTerminator, help: "The MCP server command, after `--`.")
+    var server: [String] = []
+
+    func validate() throws {
+        guard !server.isEmpty else { throw ValidationError("give the server command after `--`, e.g. `mcp-firewall proxy -- npx some-server`") }
+        guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
+        guard auditPayloadLimit >= 0 else { throw ValidationError("--audit-payload-limit cannot be negative") }
+        guard gracePeriod > 0, gracePeriod <= 600 else { throw ValidationError("--grace-period must be between 0 and 600 seconds") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level `\(logLevel)`") }
+    }
+
+    func run() async throws {
+        let logger = LoggingSetup.logger("mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)))
+        let environment = ProcessInfo.processInfo.environment
+        let loaded: Policy
+        do {
+            let (policy, warnings) = try PolicyFiles.load(policy)
+            PolicyFiles.report(warnings)
+            loaded = policy
+        } catch {
+            PolicyFiles.report(error.diagnostics)
+            StandardError.write("mcp-firewall: refusing to start: the policy has errors")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
+        let auditPath: String
+        do {
+            auditPath = try AuditLocation.resolve(audit, environment: environment)
+        } catch {
+            StandardError.write("mcp-firewall: refusing to start: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
+        let configuration = ProxyConfiguration(
+            serverArgv: server, policy: loaded, auditPath: auditPath,
+            environment: env ?? environment["MCP_FIREWALL_ENV"] ?? (environment["CI"].map { !$0.isEmpty } == true ? "ci" : "dev"),
+            maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit, auditSync: auditSync,
+            gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
+            disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
+        )
+        let service = ProxyService(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        do {
+            try await group.run()
+        } catch let error as AuditLogError {
+            StandardError.write("mcp-firewall: refusing to start: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        } catch let error as ChildProcessError {
+            StandardError.write("mcp-firewall: \(error)")
+            throw ExitCode(ExitCodes.serverUnavailable)
+        }
+        switch service.outcome {
+        case .serverExited(let status)?:
+            StandardError.write("mcp-firewall: the MCP server exited on its own (\(status))")
+        case .auditFailed(let failure)?:
+            StandardError.write("mcp-firewall: \(failure); calls after the failure were denied")
+        default:
+            break
+        }
+        let code = service.outcome?.exitCode ?? ExitCodes.serverUnavailable
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// Where the audit log goes when `--audit` is not given, and making sure its folder exists.
+enum AuditLocation {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func resolve(_ explicit: String?, environment: [String: String]) throws -> String {
+        let path: String
+        if let explicit {
+            path = explicit
+        } else {
+            let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+            path = state + "/mcp-firewall/audit.jsonl"
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            } catch {
+                throw Failure(description: "cannot create the audit log folder \(folder): \(error.localizedDescription)")
+            }
+        }
+        return path
+    }
+}

@@ -1,0 +1,91 @@
+/// A `confirm` decision waiting for someone to answer it: exactly one call, fully described.
+package struct ApprovalRequest: Sendable {
+    /// Unique within the proxy run; audit records of the request and its outcome cite it.
+    package var id: String
+    package var tool: String
+    package var arguments: JSONValue
+    package var decision: PolicyDecision
+    /// The server command, so the human knows which server would run the call.
+    package var server: String
+    package var policySHA256: String
+    /// Seconds since the Unix epoch when the request was raised.
+    package var requestedAt: Double
+    /// Seconds since the Unix epoch after which the request is denied as timed out.
+    package var deadline: Double
+
+    package init(
+        id: String, tool: String, arguments: JSONValue, decision: PolicyDecision, server: String, policySHA256: String,
+        requestedAt: Double, deadline: Double
+    ) {
+        self.id = id
+        self.tool = tool
+        self.arguments = arguments
+        self.decision = decision
+        self.server = server
+        self.policySHA256 = policySHA256
+        self.requestedAt = requestedAt
+        self.deadline = deadline
+    }
+}
+
+/// Who answered an approval request.
+package struct Approver: Sendable, Equatable {
+    /// `human` only for channels the proxy owns and can attribute; `client` for answers relayed by the
+    /// MCP client (which may auto-accept); `policy` when no one was asked.
+    package enum Kind: String, Sendable {
+        case human
+        case client
+        case policy
+    }
+
+    package var kind: Kind
+    /// The channel the answer came through: `terminal`, `elicitation`, `web`, `command`, `webhook`, `none`.
+    package var channel: String
+    package var identity: String?
+    package var comment: String?
+
+    package init(kind: Kind, channel: String, identity: String? = nil, comment: String? = nil) {
+        self.kind = kind
+        self.channel = channel
+        self.identity = identity
+        self.comment = comment
+    }
+}
+
+/// How an approval request ended.
+package enum ApprovalOutcome: String, Sendable {
+    case approved
+    case declined
+    case cancelled
+    case timeout
+    /// No approver could be reached; the unattended decision applied.
+    case unattended
+
+    package var allowsCall: Bool { self == .approved }
+}
+
+/// The answer to an approval request.
+package struct ApprovalResponse: Sendable {
+    package var outcome: ApprovalOutcome
+    package var approver: Approver
+    /// A human-readable explanation, used in denial messages ("declined at the terminal").
+    package var detail: String
+
+    package init(outcome: ApprovalOutcome, approver: Approver, detail: String) {
+        self.outcome = outcome
+        self.approver = approver
+        self.detail = detail
+    }
+}
+
+/// A way to ask a human (or the client on a human's behalf) to approve one call.
+///
+/// Implementations must return promptly when the calling task is cancelled (the call was withdrawn
+/// or timed out); the caller then records `cancelled` or `timeout` itself.
+package protocol ApprovalChannel: Sendable {
+    /// Stable channel name used in audit records.
+    var name: String { get }
+    /// Whether the channel can reach anyone right now (a terminal exists, the client supports elicitation…).
+    var isAvailable: Bool { get }
+    func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse
+}

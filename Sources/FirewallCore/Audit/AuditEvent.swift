@@ -1,0 +1,201 @@
+/// One event of the audit log. Each becomes one JSONL record; `docs/audit-format.md` is the schema.
+package enum AuditEvent: Sendable {
+    case sessionStart(SessionStart)
+    case sessionNegotiated(SessionNegotiated)
+    case message(MessageRecord)
+    case approvalRequested(ApprovalRequested)
+    case decision(DecisionRecord)
+    case rejection(RejectionRecord)
+    case result(ResultRecord)
+    case sessionEnd(SessionEnd)
+
+    /// The `event` field's value.
+    package var name: String {
+        switch self {
+        case .sessionStart: "session_start"
+        case .sessionNegotiated: "session_negotiated"
+        case .message: "message"
+        case .approvalRequested: "approval_requested"
+        case .decision: "decision"
+        case .rejection: "rejection"
+        case .result: "result"
+        case .sessionEnd: "session_end"
+        }
+    }
+
+    /// What the proxy knew when it started.
+    package struct SessionStart: Sendable {
+        package var proxyVersion: String
+        package var pid: Int
+        package var serverArgv: [String]
+        package var policy: Policy.Source
+        package var environment: String?
+        package var payloadLimit: Int
+
+        package init(proxyVersion: String, pid: Int, serverArgv: [String], policy: Policy.Source, environment: String?, payloadLimit: Int) {
+            self.proxyVersion = proxyVersion
+            self.pid = pid
+            self.serverArgv = serverArgv
+            self.policy = policy
+            self.environment = environment
+            self.payloadLimit = payloadLimit
+        }
+    }
+
+    /// The protocol version and client facts, once the first request (or the `initialize` answer) shows them.
+    package struct SessionNegotiated: Sendable {
+        package var era: ProtocolEra
+        package var protocolVersion: String?
+        package var clientInfo: JSONValue?
+        package var clientCapabilities: JSONValue?
+        package var serverInfo: JSONValue?
+
+        package init(era: ProtocolEra, protocolVersion: String?, clientInfo: JSONValue?, clientCapabilities: JSONValue?, serverInfo: JSONValue?) {
+            self.era = era
+            self.protocolVersion = protocolVersion
+            self.clientInfo = clientInfo
+            self.clientCapabilities = clientCapabilities
+            self.serverInfo = serverInfo
+        }
+    }
+
+    /// Who sent a message and to whom.
+    package enum Direction: String, Sendable {
+        case clientToServer = "client_to_server"
+        case serverToClient = "server_to_client"
+        /// A reply the proxy wrote itself (a denial, an error).
+        case proxyToClient = "proxy_to_client"
+    }
+
+    /// One relayed or proxy-written message.
+    package struct MessageRecord: Sendable {
+        package var direction: Direction
+        /// `request`, `notification`, `response`, `error` or `invalid`.
+        package var kind: String
+        package var method: String?
+        package var id: RequestID?
+        package var call: Int?
+        package var payload: AuditPayload
+
+        package init(direction: Direction, kind: String, method: String?, id: RequestID?, call: Int? = nil, payload: AuditPayload) {
+            self.direction = direction
+            self.kind = kind
+            self.method = method
+            self.id = id
+            self.call = call
+            self.payload = payload
+        }
+    }
+
+    /// A `confirm` decision that is now waiting for an approver.
+    package struct ApprovalRequested: Sendable {
+        package var call: Int
+        package var id: RequestID
+        package var approvalID: String
+        package var tool: String
+        package var channel: String
+        package var timeoutMilliseconds: Int
+
+        package init(call: Int, id: RequestID, approvalID: String, tool: String, channel: String, timeoutMilliseconds: Int) {
+            self.call = call
+            self.id = id
+            self.approvalID = approvalID
+            self.tool = tool
+            self.channel = channel
+            self.timeoutMilliseconds = timeoutMilliseconds
+        }
+    }
+
+    /// The final decision on a `tools/call`, written before the call is forwarded or refused.
+    package struct DecisionRecord: Sendable {
+        package var call: Int
+        package var id: RequestID
+        package var era: ProtocolEra
+        package var arguments: JSONValue
+        package var policy: PolicyDecision
+        /// allow or deny: what actually happens to the call.
+        package var final: Decision
+        package var decidedBy: Approver
+        package var approval: ApprovalTrace?
+
+        package init(call: Int, id: RequestID, era: ProtocolEra, arguments: JSONValue, policy: PolicyDecision, final: Decision, decidedBy: Approver, approval: ApprovalTrace? = nil) {
+            self.call = call
+            self.id = id
+            self.era = era
+            self.arguments = arguments
+            self.policy = policy
+            self.final = final
+            self.decidedBy = decidedBy
+            self.approval = approval
+        }
+    }
+
+    /// How a confirmation went, attached to its decision record.
+    package struct ApprovalTrace: Sendable {
+        package var approvalID: String
+        package var outcome: ApprovalOutcome
+        package var detail: String
+        package var requestedAt: Double
+        package var decidedAt: Double
+
+        package init(approvalID: String, outcome: ApprovalOutcome, detail: String, requestedAt: Double, decidedAt: Double) {
+            self.approvalID = approvalID
+            self.outcome = outcome
+            self.detail = detail
+            self.requestedAt = requestedAt
+            self.decidedAt = decidedAt
+        }
+    }
+
+    /// A client message refused before policy evaluation (unparseable, batch, bad params, oversized).
+    package struct RejectionRecord: Sendable {
+        package var id: RequestID?
+        package var code: Int
+        package var message: String
+        package var payload: AuditPayload
+
+        package init(id: RequestID?, code: Int, message: String, payload: AuditPayload) {
+            self.id = id
+            self.code = code
+            self.message = message
+            self.payload = payload
+        }
+    }
+
+    /// How a forwarded call ended.
+    package struct ResultRecord: Sendable {
+        /// `ok`, `tool_error`, `rpc_error` or `server_exited`.
+        package var outcome: String
+        package var call: Int
+        package var id: RequestID
+        package var tool: String
+        package var isError: Bool
+        package var errorCode: Int?
+        package var durationMilliseconds: Double
+
+        package init(outcome: String, call: Int, id: RequestID, tool: String, isError: Bool, errorCode: Int?, durationMilliseconds: Double) {
+            self.outcome = outcome
+            self.call = call
+            self.id = id
+            self.tool = tool
+            self.isError = isError
+            self.errorCode = errorCode
+            self.durationMilliseconds = durationMilliseconds
+        }
+    }
+
+    /// The last record of a session.
+    package struct SessionEnd: Sendable {
+        package var reason: String
+        package var serverExit: String?
+        package var counts: [(String, Int)]
+        package var durationMilliseconds: Double
+
+        package init(reason: String, serverExit: String?, counts: [(String, Int)], durationMilliseconds: Double) {
+            self.reason = reason
+            self.serverExit = serverExit
+            self.counts = counts
+            self.durationMilliseconds = durationMilliseconds
+        }
+    }
+}

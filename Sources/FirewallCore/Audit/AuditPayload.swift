@@ -1,0 +1,51 @@
+import Crypto
+
+/// A message's bytes as the audit log keeps them: whole when small and valid JSON, otherwise a
+/// prefix plus the SHA-256 and size of the full bytes, so that nothing is claimed that was not seen.
+package struct AuditPayload: Sendable {
+    package enum Content: Sendable {
+        /// The exact bytes, embedded as JSON.
+        case json([UInt8])
+        /// The first bytes as text (invalid UTF-8 replaced), with the digest of all bytes.
+        case truncated(prefix: String, sha256: String)
+    }
+
+    package var size: Int
+    package var content: Content
+
+    /// Captures `bytes`; `isValidJSON` says whether they may be embedded verbatim.
+    package init(_ bytes: UnsafeBufferPointer<UInt8>, isValidJSON: Bool, limit: Int) {
+        size = bytes.count
+        if isValidJSON, bytes.count <= limit {
+            content = .json(Array(bytes))
+        } else {
+            let prefixCount = min(bytes.count, max(0, min(limit, 4096)))
+            content = .truncated(
+                prefix: String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<prefixCount]), as: UTF8.self),
+                sha256: SHA256.hash(data: bytes).hexString
+            )
+        }
+    }
+
+    /// Convenience for arrays.
+    package init(_ bytes: [UInt8], isValidJSON: Bool, limit: Int) {
+        self = bytes.withUnsafeBufferPointer { AuditPayload($0, isValidJSON: isValidJSON, limit: limit) }
+    }
+
+    func write(to writer: inout JSONWriter) {
+        writer.key("size")
+        writer.int(size)
+        switch content {
+        case .json(let bytes):
+            writer.key("payload")
+            writer.raw(bytes)
+        case .truncated(let prefix, let sha256):
+            writer.key("payload_truncated")
+            writer.bool(true)
+            writer.key("payload_prefix")
+            writer.string(prefix)
+            writer.key("payload_sha256")
+            writer.string(sha256)
+        }
+    }
+}

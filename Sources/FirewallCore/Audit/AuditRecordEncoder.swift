@@ -1,0 +1,200 @@
+/// Turns audit events into JSONL records: one compact JSON object and a newline each.
+///
+/// Every record carries the schema version `v`, a per-session sequence number `seq` (gap-free,
+/// so a removed line is detectable, and the anchor for the hash chain to come), the time, the
+/// session id and the event name.
+package struct AuditRecordEncoder: Sendable {
+    /// The audit schema version written by this build.
+    package static let schemaVersion = 1
+
+    package let sessionID: String
+    package private(set) var sequence = 0
+
+    package init(sessionID: String) {
+        self.sessionID = sessionID
+    }
+
+    /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
+    package mutating func encode(_ event: AuditEvent, time: Double) -> [UInt8] {
+        sequence += 1
+        var writer = JSONWriter(capacity: 512)
+        writer.beginObject()
+        writer.field("v", Self.schemaVersion)
+        writer.field("seq", sequence)
+        writer.field("ts", AuditTimestamp.format(time))
+        writer.field("session", sessionID)
+        writer.field("event", event.name)
+        switch event {
+        case .sessionStart(let start): Self.write(start, to: &writer)
+        case .sessionNegotiated(let negotiated): Self.write(negotiated, to: &writer)
+        case .message(let message): Self.write(message, to: &writer)
+        case .approvalRequested(let requested): Self.write(requested, to: &writer)
+        case .decision(let decision): Self.write(decision, to: &writer)
+        case .rejection(let rejection): Self.write(rejection, to: &writer)
+        case .result(let result): Self.write(result, to: &writer)
+        case .sessionEnd(let end): Self.write(end, to: &writer)
+        }
+        writer.endObject()
+        var bytes = writer.bytes
+        bytes.append(0x0A)
+        return bytes
+    }
+
+    private static func write(_ start: AuditEvent.SessionStart, to writer: inout JSONWriter) {
+        writer.key("proxy")
+        writer.beginObject()
+        writer.field("name", "mcp-firewall")
+        writer.field("version", start.proxyVersion)
+        writer.field("pid", start.pid)
+        writer.endObject()
+        writer.key("server")
+        writer.beginObject()
+        writer.key("argv")
+        writer.value(.array(start.serverArgv.map(JSONValue.string)))
+        writer.endObject()
+        writer.key("policy")
+        writer.beginObject()
+        writer.field("path", start.policy.path)
+        writer.field("sha256", start.policy.sha256)
+        writer.endObject()
+        writer.field("environment", start.environment)
+        writer.field("payload_limit", start.payloadLimit)
+    }
+
+    private static func write(_ negotiated: AuditEvent.SessionNegotiated, to writer: inout JSONWriter) {
+        writer.field("era", negotiated.era.rawValue)
+        writer.field("protocol_version", negotiated.protocolVersion)
+        optional("client_info", negotiated.clientInfo, to: &writer)
+        optional("client_capabilities", negotiated.clientCapabilities, to: &writer)
+        optional("server_info", negotiated.serverInfo, to: &writer)
+    }
+
+    private static func write(_ message: AuditEvent.MessageRecord, to writer: inout JSONWriter) {
+        writer.field("direction", message.direction.rawValue)
+        writer.field("kind", message.kind)
+        writer.field("method", message.method)
+        id(message.id, to: &writer)
+        writer.field("call", message.call)
+        message.payload.write(to: &writer)
+    }
+
+    private static func write(_ requested: AuditEvent.ApprovalRequested, to writer: inout JSONWriter) {
+        writer.field("call", requested.call)
+        id(requested.id, to: &writer)
+        writer.field("approval_id", requested.approvalID)
+        writer.field("tool", requested.tool)
+        writer.field("channel", requested.channel)
+        writer.field("timeout_ms", requested.timeoutMilliseconds)
+    }
+
+    private static func write(_ record: AuditEvent.DecisionRecord, to writer: inout JSONWriter) {
+        let policy = record.policy
+        writer.field("call", record.call)
+        id(record.id, to: &writer)
+        writer.field("era", record.era.rawValue)
+        writer.field("tool", policy.tool)
+        writer.key("arguments")
+        writer.value(record.arguments)
+        writer.field("class", policy.toolClass.rawValue)
+        writer.field("class_source", policy.classSource.label)
+        writer.field("policy_decision", policy.decision.rawValue)
+        writer.field("decision", record.final.rawValue)
+        writer.field("decision_source", decisionSource(policy.decisionSource))
+        if let rule = policy.rule {
+            writer.key("rule")
+            writer.beginObject()
+            writer.field("name", rule.patternDescription)
+            location(rule.location, to: &writer)
+            writer.endObject()
+        }
+        writer.key("matched_rules")
+        writer.beginArray()
+        for matched in policy.matchedRules {
+            writer.beginObject()
+            location(matched, to: &writer)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.field("reason", policy.reason)
+        writer.key("tags")
+        writer.value(.array(policy.tags.map(JSONValue.string)))
+        writer.key("decided_by")
+        approver(record.decidedBy, to: &writer)
+        if let approval = record.approval {
+            writer.key("approval")
+            writer.beginObject()
+            writer.field("id", approval.approvalID)
+            writer.field("outcome", approval.outcome.rawValue)
+            writer.field("detail", approval.detail)
+            writer.field("requested_at", AuditTimestamp.format(approval.requestedAt))
+            writer.field("decided_at", AuditTimestamp.format(approval.decidedAt))
+            writer.field("wait_ms", Int(((approval.decidedAt - approval.requestedAt) * 1000).rounded()))
+            writer.endObject()
+        }
+    }
+
+    private static func write(_ rejection: AuditEvent.RejectionRecord, to writer: inout JSONWriter) {
+        id(rejection.id, to: &writer)
+        writer.field("code", rejection.code)
+        writer.field("message", rejection.message)
+        rejection.payload.write(to: &writer)
+    }
+
+    private static func write(_ result: AuditEvent.ResultRecord, to writer: inout JSONWriter) {
+        writer.field("call", result.call)
+        id(result.id, to: &writer)
+        writer.field("tool", result.tool)
+        writer.field("outcome", result.outcome)
+        writer.field("is_error", result.isError)
+        writer.field("error_code", result.errorCode)
+        writer.key("duration_ms")
+        writer.double((result.durationMilliseconds * 1000).rounded() / 1000)
+    }
+
+    private static func write(_ end: AuditEvent.SessionEnd, to writer: inout JSONWriter) {
+        writer.field("reason", end.reason)
+        writer.field("server_exit", end.serverExit)
+        writer.key("counts")
+        writer.beginObject()
+        for (name, count) in end.counts { writer.field(name, count) }
+        writer.endObject()
+        writer.key("duration_ms")
+        writer.double((end.durationMilliseconds * 1000).rounded() / 1000)
+    }
+
+    private static func id(_ id: RequestID?, to writer: inout JSONWriter) {
+        guard let id else { return }
+        writer.key("id")
+        id.write(to: &writer)
+    }
+
+    private static func optional(_ key: String, _ value: JSONValue?, to writer: inout JSONWriter) {
+        guard let value else { return }
+        writer.key(key)
+        writer.value(value)
+    }
+
+    private static func location(_ location: SourceLocation, to writer: inout JSONWriter) {
+        writer.field("file", location.file)
+        writer.field("line", location.line)
+        writer.field("column", location.column)
+    }
+
+    private static func approver(_ approver: Approver, to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.field("kind", approver.kind.rawValue)
+        writer.field("channel", approver.channel)
+        writer.field("identity", approver.identity)
+        writer.field("comment", approver.comment)
+        writer.endObject()
+    }
+
+    private static func decisionSource(_ source: PolicyDecision.DecisionSource) -> String {
+        switch source {
+        case .rule: "rule"
+        case .classDefault: "class_default"
+        case .unlistedSetting: "unlisted"
+        case .evaluationError: "evaluation_error"
+        }
+    }
+}

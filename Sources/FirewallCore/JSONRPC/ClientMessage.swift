@@ -1,0 +1,159 @@
+/// A message from the MCP client, decoded as far as the firewall needs and validated strictly.
+///
+/// Decoding never changes the bytes that are forwarded: `ClientMessage` only describes them.
+package struct ClientMessage: Sendable {
+    package enum Kind: Sendable, Equatable {
+        case request(id: RequestID, method: String)
+        case notification(method: String)
+        /// The client answering a request that the server (or the proxy) sent.
+        case response(id: RequestID, isError: Bool)
+    }
+
+    package var kind: Kind
+    /// `params` fully parsed (duplicate keys rejected at every depth), when present.
+    package var params: JSONValue?
+
+    package var method: String? {
+        switch kind {
+        case .request(_, let method), .notification(let method): method
+        case .response: nil
+        }
+    }
+
+    package var id: RequestID? {
+        switch kind {
+        case .request(let id, _), .response(let id, _): id
+        case .notification: nil
+        }
+    }
+
+    /// The era of this request: modern when `params._meta` names a protocol version.
+    package var era: ProtocolEra {
+        params?["_meta"]?[ProtocolEra.protocolVersionKey]?.stringValue == nil ? .legacy : .modern
+    }
+
+    /// A validation failure with the JSON-RPC error the client is owed.
+    package struct Rejection: Error, Sendable, Equatable {
+        package var code: Int
+        package var message: String
+        /// The id of the offending request, when it could be read.
+        package var id: RequestID?
+
+        package init(code: Int, message: String, id: RequestID?) {
+            self.code = code
+            self.message = message
+            self.id = id
+        }
+    }
+
+    /// Decodes and validates one frame from the client.
+    package static func decode(_ frame: [UInt8]) throws(Rejection) -> ClientMessage {
+        let result: Result<ClientMessage, Rejection> = frame.withUnsafeBufferPointer { buffer in
+            do throws(Rejection) {
+                return .success(try decode(buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    private static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(Rejection) -> ClientMessage {
+        let topLevel: JSONParser.TopLevel
+        do {
+            topLevel = try JSONParser.topLevelMembers(buffer)
+        } catch {
+            if case .invalidRequest(let reason) = classifyParseFailure(error) {
+                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(reason)", id: nil)
+            }
+            throw Rejection(code: JSONRPCErrorCode.parseError, message: "Parse error: \(error)", id: nil)
+        }
+        let members: [(key: String, value: Range<Int>)]
+        switch topLevel {
+        case .object(let found): members = found
+        case .array: throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: JSON-RPC batches are not supported", id: nil)
+        case .scalar: throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: not a JSON object", id: nil)
+        }
+        func value(_ key: String) throws(Rejection) -> JSONValue? {
+            guard let range = members.first(where: { $0.key == key })?.value else { return nil }
+            do {
+                return try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]))
+            } catch {
+                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(key): \(error)", id: nil)
+            }
+        }
+        let idValue = try value("id")
+        var id: RequestID?
+        if let idValue {
+            guard let parsed = RequestID(idValue) else {
+                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id must be a string or a number", id: nil)
+            }
+            id = parsed
+        }
+        func reject(_ reason: String) -> Rejection {
+            Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(reason)", id: id)
+        }
+        guard try value("jsonrpc") == .string("2.0") else { throw reject("jsonrpc must be \"2.0\"") }
+        let params = try value("params")
+        if let params, case .object = params {} else if params != nil {
+            throw reject("params must be an object")
+        }
+        let hasResult = members.contains { $0.key == "result" }
+        let hasError = members.contains { $0.key == "error" }
+        if let methodValue = try value("method") {
+            guard case .string(let method) = methodValue else { throw reject("method must be a string") }
+            guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
+            let message = ClientMessage(kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
+            if method == "tools/call", id != nil { try message.validateToolCall() }
+            return message
+        }
+        guard let id else { throw reject("a message needs a method or an id") }
+        guard hasResult != hasError else { throw reject("a response carries exactly one of result or error") }
+        // Responses are validated structurally; their content is the client's answer and is not interpreted.
+        _ = try value(hasResult ? "result" : "error")
+        return ClientMessage(kind: .response(id: id, isError: hasError), params: nil)
+    }
+
+    private func validateToolCall() throws(Rejection) {
+        guard case .object = params else {
+            throw Rejection(code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call needs params with a tool name", id: id)
+        }
+        guard params?["name"]?.stringValue != nil else {
+            throw Rejection(code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call needs a string \"name\"", id: id)
+        }
+        if let arguments = params?["arguments"] {
+            guard case .object = arguments else {
+                throw Rejection(code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call \"arguments\" must be an object", id: id)
+            }
+        }
+    }
+
+    /// For `tools/call`: the tool name.
+    package var toolName: String? { params?["name"]?.stringValue }
+
+    /// For `tools/call`: the arguments object (empty when absent).
+    package var toolArguments: JSONValue { params?["arguments"] ?? .object([]) }
+
+    private enum ParseFailure {
+        case parse
+        case invalidRequest(String)
+    }
+
+    private static func classifyParseFailure(_ error: JSONParseError) -> ParseFailure {
+        // A duplicate top-level key is well-formed JSON but an ambiguous request.
+        error.reason.hasPrefix("duplicate key") ? .invalidRequest(error.reason) : .parse
+    }
+}
+
+/// The JSON-RPC error codes the proxy emits.
+package enum JSONRPCErrorCode {
+    package static let parseError = -32700
+    package static let invalidRequest = -32600
+    package static let methodNotFound = -32601
+    package static let invalidParams = -32602
+    package static let internalError = -32603
+    /// Implementation-defined: the upstream server is gone.
+    package static let serverUnavailable = -32000
+    /// Implementation-defined: a message exceeded the configured size cap.
+    package static let messageTooLarge = -32001
+}

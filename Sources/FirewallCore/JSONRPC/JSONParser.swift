@@ -1,0 +1,493 @@
+/// Why a byte sequence is not the strict JSON the proxy accepts.
+package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Byte offset of the problem within the message.
+    package var offset: Int
+    package var reason: String
+
+    package var description: String { "\(reason) at byte \(offset)" }
+}
+
+/// A strict RFC 8259 parser over UTF-8 bytes.
+///
+/// Stricter than most peers on purpose: duplicate object keys, invalid UTF-8, lone surrogate
+/// escapes, trailing garbage and nesting deeper than `maxDepth` are errors. A server and the
+/// policy must never be able to read two different calls out of the same bytes.
+package struct JSONParser {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index: Int
+    private let maxDepth: Int
+    private var depth = 0
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, start: Int = 0, maxDepth: Int) {
+        self.bytes = bytes
+        self.index = start
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses one complete JSON document.
+    package static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError)
+        -> JSONValue
+    {
+        var parser = JSONParser(buffer, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        let value = try parser.parseValue()
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+        return value
+    }
+
+    /// Parses one complete JSON document held in an array.
+    package static func parse(_ bytes: [UInt8], maxDepth: Int = 256) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONParseError) {
+                return .success(try parse(buffer, maxDepth: maxDepth))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Checks that `range` of `buffer` is exactly one well-formed JSON value, without building it.
+    ///
+    /// Duplicate keys are not looked for below the top level here; callers that act on a value's
+    /// content parse it with `parse` instead.
+    package static func validate(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError) {
+        var parser = JSONParser(buffer, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        try parser.skipValue()
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+    }
+
+    /// Reads the members of the top-level object without building their values.
+    ///
+    /// Returns each key (unescaped) with the byte range of its value. Values are validated
+    /// structurally; duplicate top-level keys are an error.
+    package static func topLevelMembers(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError)
+        -> TopLevel
+    {
+        var parser = JSONParser(buffer, maxDepth: maxDepth)
+        parser.skipWhitespace()
+        guard parser.index < buffer.count else { throw parser.error("empty message") }
+        switch buffer[parser.index] {
+        case UInt8(ascii: "{"):
+            break
+        case UInt8(ascii: "["):
+            try parser.skipValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return .array
+        default:
+            try parser.skipValue()
+            parser.skipWhitespace()
+            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+            return .scalar
+        }
+        parser.index += 1
+        var members: [(key: String, value: Range<Int>)] = []
+        parser.skipWhitespace()
+        if parser.peek() == UInt8(ascii: "}") {
+            parser.index += 1
+        } else {
+            while true {
+                parser.skipWhitespace()
+                let keyStart = parser.index
+                let key = try parser.parseString()
+                if members.contains(where: { $0.key == key }) {
+                    throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"")
+                }
+                parser.skipWhitespace()
+                try parser.expect(UInt8(ascii: ":"))
+                parser.skipWhitespace()
+                let valueStart = parser.index
+                try parser.skipValue()
+                members.append((key, valueStart..<parser.index))
+                parser.skipWhitespace()
+                guard let next = parser.peek() else { throw parser.error("unterminated object") }
+                parser.index += 1
+                if next == UInt8(ascii: "}") { break }
+                guard next == UInt8(ascii: ",") else {
+                    throw JSONParseError(offset: parser.index - 1, reason: "expected ',' or '}'")
+                }
+            }
+        }
+        parser.skipWhitespace()
+        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+        return .object(members)
+    }
+
+    /// The index just past the one value starting at `start`, which must end by `limit`.
+    static func valueEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int) throws(JSONParseError) -> Int {
+        let slice = UnsafeBufferPointer(rebasing: buffer[..<limit])
+        var parser = JSONParser(slice, start: start, maxDepth: 256)
+        try parser.skipValue()
+        return parser.index
+    }
+
+    /// The shape of a message's top level, as `topLevelMembers` found it.
+    package enum TopLevel {
+        case object([(key: String, value: Range<Int>)])
+        case array
+        case scalar
+    }
+
+    // MARK: - Values
+
+    private mutating func parseValue() throws(JSONParseError) -> JSONValue {
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"): return try parseObject()
+        case UInt8(ascii: "["): return try parseArray()
+        case UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let start = index
+            try skipNumber()
+            return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        default:
+            throw error("unexpected character")
+        }
+    }
+
+    private mutating func parseObject() throws(JSONParseError) -> JSONValue {
+        try enterContainer()
+        var members: [JSONValue.Member] = []
+        var seen = Set<String>()
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            let keyStart = index
+            let key = try parseString()
+            guard seen.insert(key).inserted else {
+                throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"")
+            }
+            skipWhitespace()
+            try expect(UInt8(ascii: ":"))
+            skipWhitespace()
+            members.append(JSONValue.Member(key, try parseValue()))
+            skipWhitespace()
+            guard let next = peek() else { throw error("unterminated object") }
+            index += 1
+            if next == UInt8(ascii: "}") { break }
+            guard next == UInt8(ascii: ",") else { throw JSONParseError(offset: index - 1, reason: "expected ',' or '}'") }
+        }
+        depth -= 1
+        return .object(members)
+    }
+
+    private mutating func parseArray() throws(JSONParseError) -> JSONValue {
+        try enterContainer()
+        var items: [JSONValue] = []
+        skipWhitespace()
+        if peek() == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return .array(items)
+        }
+        while true {
+            skipWhitespace()
+            items.append(try parseValue())
+            skipWhitespace()
+            guard let next = peek() else { throw error("unterminated array") }
+            index += 1
+            if next == UInt8(ascii: "]") { break }
+            guard next == UInt8(ascii: ",") else { throw JSONParseError(offset: index - 1, reason: "expected ',' or ']'") }
+        }
+        depth -= 1
+        return .array(items)
+    }
+
+    /// Skips one value, checking its structure, string escapes and UTF-8.
+    private mutating func skipValue() throws(JSONParseError) {
+        guard let byte = peek() else { throw error("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            try enterContainer()
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                depth -= 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                try skipString()
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"))
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                guard let next = peek() else { throw error("unterminated object") }
+                index += 1
+                if next == UInt8(ascii: "}") { break }
+                guard next == UInt8(ascii: ",") else {
+                    throw JSONParseError(offset: index - 1, reason: "expected ',' or '}'")
+                }
+            }
+            depth -= 1
+        case UInt8(ascii: "["):
+            try enterContainer()
+            skipWhitespace()
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                depth -= 1
+                return
+            }
+            while true {
+                skipWhitespace()
+                try skipValue()
+                skipWhitespace()
+                guard let next = peek() else { throw error("unterminated array") }
+                index += 1
+                if next == UInt8(ascii: "]") { break }
+                guard next == UInt8(ascii: ",") else {
+                    throw JSONParseError(offset: index - 1, reason: "expected ',' or ']'")
+                }
+            }
+            depth -= 1
+        case UInt8(ascii: "\""):
+            try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try skipNumber()
+        default: throw error("unexpected character")
+        }
+    }
+
+    // MARK: - Strings
+
+    /// Parses a string, resolving escapes; fails on invalid UTF-8 or lone surrogates.
+    private mutating func parseString() throws(JSONParseError) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        index += 1
+        let start = index
+        // Fast path: no escapes.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                index += 1
+                guard let text = String(validating: slice, as: UTF8.self) else {
+                    throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
+                }
+                return text
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw error("control character in string") }
+            index += 1
+        }
+        var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        while true {
+            guard index < bytes.count else { throw JSONParseError(offset: start - 1, reason: "unterminated string") }
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let text = String(validating: scalars, as: UTF8.self) else {
+                    throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                index += 1
+                guard index < bytes.count else { throw error("unterminated escape") }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""): scalars.append(0x22)
+                case UInt8(ascii: "\\"): scalars.append(0x5C)
+                case UInt8(ascii: "/"): scalars.append(0x2F)
+                case UInt8(ascii: "b"): scalars.append(0x08)
+                case UInt8(ascii: "f"): scalars.append(0x0C)
+                case UInt8(ascii: "n"): scalars.append(0x0A)
+                case UInt8(ascii: "r"): scalars.append(0x0D)
+                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "u"):
+                    let scalar = try parseUnicodeEscape()
+                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    throw JSONParseError(offset: index - 1, reason: "invalid escape")
+                }
+            default:
+                if byte < 0x20 { throw error("control character in string") }
+                scalars.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    /// Reads the 4 hex digits after `\u` (and a low surrogate after a high one).
+    private mutating func parseUnicodeEscape() throws(JSONParseError) -> Unicode.Scalar {
+        let first = try readHex4()
+        if (0xD800...0xDBFF).contains(first) {
+            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+            else { throw error("lone high surrogate escape") }
+            index += 2
+            let second = try readHex4()
+            guard (0xDC00...0xDFFF).contains(second) else { throw error("invalid low surrogate escape") }
+            let combined = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            guard let scalar = Unicode.Scalar(combined) else { throw error("invalid escape") }
+            return scalar
+        }
+        guard let scalar = Unicode.Scalar(first) else { throw error("lone low surrogate escape") }
+        return scalar
+    }
+
+    private mutating func readHex4() throws(JSONParseError) -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
+            default: throw error("invalid \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    /// Skips a string while validating escapes and UTF-8, without allocating.
+    private mutating func skipString() throws(JSONParseError) {
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        let start = index
+        index += 1
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") {
+                index += 1
+                guard index < bytes.count else { break }
+                switch bytes[index] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                    UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    index += 1
+                case UInt8(ascii: "u"):
+                    index += 1
+                    _ = try parseUnicodeEscape()
+                default:
+                    throw error("invalid escape")
+                }
+            } else if byte < 0x20 {
+                throw error("control character in string")
+            } else if byte < 0x80 {
+                index += 1
+            } else {
+                try skipUTF8Sequence()
+            }
+        }
+        throw JSONParseError(offset: start, reason: "unterminated string")
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, ≤ U+10FFFF).
+    private mutating func skipUTF8Sequence() throws(JSONParseError) {
+        let lead = bytes[index]
+        let length: Int
+        var lower: UInt8 = 0x80
+        var upper: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: length = 2
+        case 0xE0:
+            length = 3
+            lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED:
+            length = 3
+            upper = 0x9F
+        case 0xF0:
+            length = 4
+            lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4:
+            length = 4
+            upper = 0x8F
+        default: throw error("invalid UTF-8 in string")
+        }
+        guard index + length <= bytes.count else { throw error("invalid UTF-8 in string") }
+        let second = bytes[index + 1]
+        guard second >= lower && second <= upper else { throw error("invalid UTF-8 in string") }
+        for offset in 2..<max(length, 2) where bytes[index + offset] & 0xC0 != 0x80 {
+            throw error("invalid UTF-8 in string")
+        }
+        index += length
+    }
+
+    // MARK: - Numbers, literals, helpers
+
+    private mutating func skipNumber() throws(JSONParseError) {
+        if peek() == UInt8(ascii: "-") { index += 1 }
+        guard let first = peek(), isDigit(first) else { throw error("invalid number") }
+        index += 1
+        if first != UInt8(ascii: "0") {
+            while let byte = peek(), isDigit(byte) { index += 1 }
+        }
+        if peek() == UInt8(ascii: ".") {
+            index += 1
+            guard let byte = peek(), isDigit(byte) else { throw error("invalid number") }
+            while let byte = peek(), isDigit(byte) { index += 1 }
+        }
+        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            index += 1
+            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
+            guard let byte = peek(), isDigit(byte) else { throw error("invalid number") }
+            while let byte = peek(), isDigit(byte) { index += 1 }
+        }
+    }
+
+    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw error("invalid literal") }
+        let expected = UnsafeBufferPointer(start: literal.utf8Start, count: count)
+        for offset in 0..<count where bytes[index + offset] != expected[offset] {
+            throw error("invalid literal")
+        }
+        index += count
+    }
+
+    private mutating func expect(_ byte: UInt8) throws(JSONParseError) {
+        guard peek() == byte else { throw error("expected '\(Character(Unicode.Scalar(byte)))'") }
+        index += 1
+    }
+
+    private mutating func enterContainer() throws(JSONParseError) {
+        depth += 1
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+        index += 1
+    }
+
+    private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    private func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+}

@@ -1,0 +1,86 @@
+/// Splits a byte stream into newline-delimited frames, with a hard cap on frame size.
+///
+/// Only `\n` ends a frame: `\r`, U+2028/U+2029 and any other byte stay inside the frame, so what
+/// goes out is exactly what came in. Memory is bounded by `maxFrameBytes` plus one read chunk.
+package struct LineFramer: Sendable {
+    package enum Event: Equatable, Sendable {
+        /// A complete frame, without its terminating newline.
+        case frame([UInt8])
+        /// A frame grew past the cap; its bytes up to the next newline are dropped.
+        case oversized(byteCount: Int)
+    }
+
+    package let maxFrameBytes: Int
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var scanned = 0
+    private var discarding = false
+    private var discardedCount = 0
+
+    package init(maxFrameBytes: Int = 64 << 20) {
+        self.maxFrameBytes = maxFrameBytes
+    }
+
+    /// True when bytes of an unfinished frame are buffered.
+    package var hasPartialFrame: Bool { buffer.count > start || discarding }
+
+    /// Adds bytes read from the stream and returns the frames they complete, in order.
+    package mutating func append(_ chunk: UnsafeRawBufferPointer) -> [Event] {
+        var events: [Event] = []
+        var chunkStart = 0
+        if discarding {
+            guard let newline = chunk.firstIndex(of: 0x0A) else {
+                discardedCount += chunk.count
+                return events
+            }
+            discardedCount += newline
+            events.append(.oversized(byteCount: discardedCount))
+            discarding = false
+            discardedCount = 0
+            chunkStart = newline + 1
+        }
+        buffer.append(contentsOf: chunk[chunkStart...])
+        while let newline = buffer[scanned...].firstIndex(of: 0x0A) {
+            if newline - start > maxFrameBytes {
+                events.append(.oversized(byteCount: newline - start))
+            } else {
+                events.append(.frame(Array(buffer[start..<newline])))
+            }
+            start = newline + 1
+            scanned = start
+        }
+        scanned = buffer.count
+        if buffer.count - start > maxFrameBytes {
+            discarding = true
+            discardedCount = buffer.count - start
+            buffer.removeAll(keepingCapacity: false)
+            start = 0
+            scanned = 0
+        } else if start > 0 && (start >= buffer.count || start > 1 << 16) {
+            buffer.removeSubrange(0..<start)
+            start = 0
+            scanned = buffer.count
+        }
+        return events
+    }
+
+    /// Convenience for tests and callers holding an array.
+    package mutating func append(_ bytes: [UInt8]) -> [Event] {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// The unterminated bytes left when the stream ends, if any.
+    package mutating func finish() -> Event? {
+        defer {
+            buffer.removeAll()
+            start = 0
+            scanned = 0
+        }
+        if discarding {
+            discarding = false
+            return .oversized(byteCount: discardedCount)
+        }
+        guard buffer.count > start else { return nil }
+        return .frame(Array(buffer[start...]))
+    }
+}

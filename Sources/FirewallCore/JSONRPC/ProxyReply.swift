@@ -1,0 +1,64 @@
+/// Messages the proxy writes to the client itself, shaped for the era of the request they answer.
+package enum ProxyReply {
+    /// A JSON-RPC error response.
+    package static func error(id: RequestID?, code: Int, message: String, data: JSONValue? = nil) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("jsonrpc", "2.0")
+        writer.key("id")
+        if let id { id.write(to: &writer) } else { writer.null() }
+        writer.key("error")
+        writer.beginObject()
+        writer.field("code", code)
+        writer.field("message", message)
+        if let data {
+            writer.key("data")
+            writer.value(data)
+        }
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// A `CallToolResult` with `isError: true` carrying `text`, so the model reads why and can recover.
+    ///
+    /// Modern (2026-07-28) results carry `resultType: "complete"`; legacy results get no new fields.
+    package static func toolError(id: RequestID, era: ProtocolEra, text: String) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("jsonrpc", "2.0")
+        writer.key("id")
+        id.write(to: &writer)
+        writer.key("result")
+        writer.beginObject()
+        writer.key("content")
+        writer.beginArray()
+        writer.beginObject()
+        writer.field("type", "text")
+        writer.field("text", text)
+        writer.endObject()
+        writer.endArray()
+        writer.field("isError", true)
+        if era == .modern { writer.field("resultType", "complete") }
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// The text of a denial: what was denied, by which rule (file:line) or setting, and why.
+    package static func denialText(_ decision: PolicyDecision, detail: String? = nil) -> String {
+        var text = "mcp-firewall denied the call to `\(decision.tool)` (\(decision.toolClass.rawValue) tool)"
+        if let rule = decision.rule {
+            text += ": rule `\(rule.patternDescription)` at \(rule.location.fileAndLine)"
+            text += decision.decision == .confirm ? " requires confirmation" : " decides \(decision.decision.rawValue)"
+        } else if decision.decisionSource == .unlistedSetting {
+            text += ": the policy denies tools it does not list"
+        } else {
+            text += ": \(decision.toolClass.rawValue) tools default to \(decision.decision.rawValue)"
+        }
+        text += ". Reason: \(decision.reason)."
+        if let detail { text += " \(detail)." }
+        text += " The call was not executed; do not retry it unchanged."
+        return text
+    }
+}

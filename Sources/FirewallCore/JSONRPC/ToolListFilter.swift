@@ -1,0 +1,57 @@
+/// Removes tools from a `tools/list` response by splicing bytes: every tool that stays, and every
+/// other byte of the message, goes out exactly as the server wrote it.
+package enum ToolListFilter {
+    /// A tool as listed by the server.
+    package struct ListedTool: Sendable, Equatable {
+        package var name: String
+        package var annotations: ToolAnnotations?
+    }
+
+    /// The outcome of filtering one response.
+    package struct Outcome: Sendable {
+        /// Every tool the server listed, with its annotations.
+        package var listed: [ListedTool]
+        /// Names of the tools removed.
+        package var removed: [String]
+        /// The bytes to forward: the original frame when nothing was removed.
+        package var frame: [UInt8]
+    }
+
+    /// Filters the `result.tools` array of `frame`, dropping tools for which `remove` returns true.
+    ///
+    /// Returns nil when the frame has no well-formed `result.tools` array; the caller forwards it as is.
+    package static func filter(_ frame: [UInt8], resultRange: Range<Int>, remove: (ListedTool) -> Bool) -> Outcome? {
+        frame.withUnsafeBufferPointer { buffer -> Outcome? in
+            guard let members = try? JSONParser.members(buffer, in: resultRange),
+                let toolsRange = members.first(where: { $0.key == "tools" })?.value,
+                let elementRanges = try? JSONParser.elements(buffer, in: toolsRange)
+            else { return nil }
+            var listed: [ListedTool] = []
+            var kept: [Range<Int>] = []
+            var removed: [String] = []
+            for range in elementRanges {
+                guard let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])),
+                    let name = value["name"]?.stringValue
+                else {
+                    kept.append(range)
+                    continue
+                }
+                let tool = ListedTool(name: name, annotations: value["annotations"].map(ToolAnnotations.init))
+                listed.append(tool)
+                if remove(tool) { removed.append(name) } else { kept.append(range) }
+            }
+            guard !removed.isEmpty else { return Outcome(listed: listed, removed: [], frame: frame) }
+            var output: [UInt8] = []
+            output.reserveCapacity(frame.count)
+            output.append(contentsOf: buffer[..<toolsRange.lowerBound])
+            output.append(UInt8(ascii: "["))
+            for (index, range) in kept.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                output.append(contentsOf: buffer[range])
+            }
+            output.append(UInt8(ascii: "]"))
+            output.append(contentsOf: buffer[toolsRange.upperBound...])
+            return Outcome(listed: listed, removed: removed, frame: output)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Crypto
+
+/// A checked, typed policy, ready to evaluate calls.
+package struct Policy: Sendable {
+    /// How tools that no rule names are treated.
+    package struct Unlisted: Sendable, Equatable {
+        /// A fixed class, or nil to classify from the server's annotations.
+        package var toolClass: ToolClass?
+        /// A fixed decision, or nil to use the class default.
+        package var decision: Decision?
+
+        package init(toolClass: ToolClass? = nil, decision: Decision? = nil) {
+            self.toolClass = toolClass
+            self.decision = decision
+        }
+    }
+
+    /// Settings for `confirm` decisions.
+    package struct Approval: Sendable, Equatable {
+        /// How long a call may wait for a human before it is denied.
+        package var timeout: Duration
+
+        package init(timeout: Duration = .seconds(120)) {
+            self.timeout = timeout
+        }
+    }
+
+    package var version: Int
+    package var defaults: [ToolClass: Decision]
+    package var unlisted: Unlisted
+    package var approval: Approval
+    package var rules: [PolicyRule]
+    /// Where the policy came from, for the audit log and denial messages.
+    package var source: Source
+
+    /// The file a policy was loaded from and its SHA-256.
+    package struct Source: Sendable, Equatable {
+        package var path: String
+        package var sha256: String
+
+        package init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
+
+        package init(path: String, contents: some Sequence<UInt8>) {
+            self.path = path
+            self.sha256 = SHA256.hash(data: Array(contents)).hexString
+        }
+    }
+
+    /// The built-in defaults of policy version 1: read allow, write confirm, sensitive deny.
+    package static let standardDefaults: [ToolClass: Decision] = [.read: .allow, .write: .confirm, .sensitive: .deny]
+
+    package init(
+        version: Int = 1,
+        defaults: [ToolClass: Decision] = Policy.standardDefaults,
+        unlisted: Unlisted = Unlisted(),
+        approval: Approval = Approval(),
+        rules: [PolicyRule] = [],
+        source: Source
+    ) {
+        self.version = version
+        self.defaults = defaults
+        self.unlisted = unlisted
+        self.approval = approval
+        self.rules = rules
+        self.source = source
+    }
+
+    /// The decision for a class when no rule states one.
+    package func defaultDecision(for toolClass: ToolClass) -> Decision {
+        defaults[toolClass] ?? Self.standardDefaults[toolClass] ?? .deny
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lower-case hexadecimal, two digits a byte.
+    package var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The MCP server the proxy fronts: spawned with pipes on stdin/stdout, stderr shared with ours.
+///
+/// The child is reaped by a dedicated thread blocked in `waitpid`, so it never becomes a zombie and
+/// its exit is observed the moment it happens.
+package final class ChildProcess: Sendable {
+    /// How the child ended.
+    package enum Termination: Sendable, Equatable, CustomStringConvertible {
+        case exited(Int32)
+        case signaled(Int32)
+
+        package var description: String {
+            switch self {
+            case .exited(let code): "exit status \(code)"
+            case .signaled(let signal): "killed by signal \(signal)"
+            }
+        }
+    }
+
+    package let pid: pid_t
+    /// Write end of the child's stdin.
+    package let stdinFD: Int32
+    /// Read end of the child's stdout.
+    package let stdoutFD: Int32
+    private let stdinOpen = Mutex(true)
+    private let exit = OneShot<Termination>()
+
+    /// Spawns `argv` (looked up on PATH when it has no slash).
+    package init(argv: [String], environment: [String]? = nil) throws(ChildProcessError) {
+        guard let executable = argv.first else { throw ChildProcessError(message: "no server command given") }
+        let stdinPipe: (read: Int32, write: Int32)
+        let stdoutPipe: (read: Int32, write: Int32)
+        do {
+            stdinPipe = try Posix.pipe()
+            stdoutPipe = try Posix.pipe()
+        } catch {
+            throw ChildProcessError(message: "cannot create pipes: \(error)")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // The child starts with default signal dispositions (we ignore SIGPIPE; it should not).
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let cEnv = environment.map { $0.map { strdup($0) } + [nil] }
+        defer { cEnv?.forEach { free($0) } }
+        var childPID: pid_t = 0
+        let status = cArgs.withUnsafeBufferPointer { argvPointer in
+            if let cEnv {
+                return cEnv.withUnsafeBufferPointer { envPointer in
+                    posix_spawnp(&childPID, executable, &actions, &attributes, argvPointer.baseAddress!, envPointer.baseAddress!)
+                }
+            }
+            return posix_spawnp(&childPID, executable, &actions, &attributes, argvPointer.baseAddress!, environ)
+        }
+        close(stdinPipe.read)
+        close(stdoutPipe.write)
+        guard status == 0 else {
+            close(stdinPipe.write)
+            close(stdoutPipe.read)
+            throw ChildProcessError(message: "cannot start `\(executable)`: \(Posix.errorText(status))")
+        }
+        pid = childPID
+        stdinFD = stdinPipe.write
+        stdoutFD = stdoutPipe.read
+        startReaper()
+    }
+
+    private func startReaper() {
+        let pid = self.pid
+        let exit = self.exit
+        let thread = Thread {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 {
+                guard errno == EINTR else {
+                    exit.fulfil(.exited(-1))
+                    return
+                }
+            }
+            // WIFEXITED / WEXITSTATUS / WTERMSIG, spelled out: the C macros are not imported.
+            let termination: Termination =
+                status & 0x7F == 0 ? .exited((status >> 8) & 0xFF) : .signaled(status & 0x7F)
+            exit.fulfil(termination)
+        }
+        thread.name = "mcp-firewall.reaper"
+        thread.start()
+    }
+
+    /// Waits until the child has exited and been reaped; nil only if the waiting task is cancelled.
+    package func termination() async -> Termination? {
+        await exit.value()
+    }
+
+    /// The termination, if the child has already exited.
+    package var exitedStatus: Termination? { exit.peek() }
+
+    /// Closes the child's stdin (idempotent): the polite way to ask an MCP stdio server to stop.
+    package func closeStdin() {
+        let wasOpen = stdinOpen.withLock { open in
+            defer { open = false }
+            return open
+        }
+        if wasOpen { close(stdinFD) }
+    }
+
+    /// Sends `signal` unless the child has already been reaped (so a recycled pid is never hit).
+    package func send(_ signal: Int32) {
+        guard exit.peek() == nil else { return }
+        kill(pid, signal)
+    }
+
+    /// Closes stdin, then escalates to SIGTERM and SIGKILL if the child does not exit within `grace`.
+    package func shutDown(grace: Duration) async -> Termination {
+        closeStdin()
+        if let status = await waitForExit(within: grace) { return status }
+        send(SIGTERM)
+        if let status = await waitForExit(within: grace) { return status }
+        send(SIGKILL)
+        return await termination() ?? .signaled(SIGKILL)
+    }
+
+    /// The termination if it happens within `limit`, else nil.
+    package func waitForExit(within limit: Duration) async -> Termination? {
+        await Self.wait(exit, upTo: limit)
+    }
+
+    /// The value of `signal` if it arrives within `limit`, else nil.
+    package static func wait<Value: Sendable>(_ signal: OneShot<Value>, upTo limit: Duration) async -> Value? {
+        await withTaskGroup(of: Value?.self) { group in
+            group.addTask { await signal.value() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first: Value?? = await group.next()
+            group.cancelAll()
+            return first ?? nil
+        }
+    }
+}
+
+/// The server could not be started.
+package struct ChildProcessError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
+}

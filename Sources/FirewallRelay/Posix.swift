@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Thin, checked wrappers over the POSIX calls the relay needs.
+enum Posix {
+    /// The text of an errno value ("No space left on device").
+    static func errorText(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+
+    /// Writes all of `bytes` (and then `suffix`) to `fd`, retrying on EINTR and short writes.
+    ///
+    /// Uses `writev` so that a large frame and its newline go out without being copied together.
+    /// Returns nil on success, or the error that stopped the write.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, suffix: UnsafeRawBufferPointer? = nil) -> POSIXError? {
+        var first = bytes
+        var second = suffix ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        while first.count + second.count > 0 {
+            var vectors = [
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: first.baseAddress), iov_len: first.count),
+                iovec(iov_base: UnsafeMutableRawPointer(mutating: second.baseAddress), iov_len: second.count),
+            ]
+            let written = vectors.withUnsafeMutableBufferPointer { writev(fd, $0.baseAddress, 2) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return POSIXError(errno)
+            }
+            var remaining = written
+            let fromFirst = min(remaining, first.count)
+            first = UnsafeRawBufferPointer(rebasing: first[fromFirst...])
+            remaining -= fromFirst
+            second = UnsafeRawBufferPointer(rebasing: second[min(remaining, second.count)...])
+        }
+        return nil
+    }
+
+    /// A pipe whose ends are close-on-exec.
+    static func pipe() throws(POSIXError) -> (read: Int32, write: Int32) {
+        var fds: [Int32] = [-1, -1]
+        guard Glibc.pipe(&fds) == 0 else { throw POSIXError(errno) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return (fds[0], fds[1])
+    }
+
+    /// Seconds since the Unix epoch, from the real-time clock.
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    /// Seconds from an arbitrary origin, from the monotonic clock.
+    static func monotonic() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}
+
+/// An errno value with its text.
+package struct POSIXError: Error, Sendable, CustomStringConvertible {
+    package var code: Int32
+
+    init(_ code: Int32) {
+        self.code = code
+    }
+
+    package var description: String { "\(Posix.errorText(code)) (errno \(code))" }
+}

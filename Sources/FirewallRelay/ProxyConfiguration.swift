@@ -1,0 +1,59 @@
+import FirewallCore
+
+/// Everything `mcp-firewall proxy` needs to run, with defaults for every tunable.
+package struct ProxyConfiguration: Sendable {
+    /// The server command line, argv[0] looked up on PATH.
+    package var serverArgv: [String]
+    package var policy: Policy
+    package var auditPath: String
+    /// The environment name recorded in the audit log (dev, ci, prod…).
+    package var environment: String?
+    /// Largest frame accepted from either side; larger frames are refused.
+    package var maxMessageBytes: Int
+    /// Largest payload embedded whole in the audit log.
+    package var auditPayloadLimit: Int
+    /// `fdatasync` the audit log after every batch (slower; survives power loss).
+    package var auditSync: Bool
+    /// How long the server gets after its stdin closes, and again after SIGTERM.
+    package var gracePeriod: Duration
+    /// Never prompt on the terminal, even when one exists.
+    package var disableTerminal: Bool
+    /// How many calls may wait for approval at once.
+    package var maxHeldCalls: Int
+
+    package init(
+        serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil, maxMessageBytes: Int = 64 << 20,
+        auditPayloadLimit: Int = 64 << 10, auditSync: Bool = false, gracePeriod: Duration = .seconds(2),
+        disableTerminal: Bool = false, maxHeldCalls: Int = 32
+    ) {
+        self.serverArgv = serverArgv
+        self.policy = policy
+        self.auditPath = auditPath
+        self.environment = environment
+        self.maxMessageBytes = maxMessageBytes
+        self.auditPayloadLimit = auditPayloadLimit
+        self.auditSync = auditSync
+        self.gracePeriod = gracePeriod
+        self.disableTerminal = disableTerminal
+        self.maxHeldCalls = maxHeldCalls
+    }
+}
+
+/// How a proxy run ended, and the exit code it maps to.
+package enum ProxyOutcome: Sendable, Equatable {
+    /// The client ended the session (closed stdin or we were signalled) and the server was stopped.
+    case clientClosed
+    /// The server exited while the client was still connected.
+    case serverExited(String)
+    /// The audit log failed during the session; calls after the failure were denied.
+    case auditFailed(String)
+
+    /// 0, 69 (EX_UNAVAILABLE) or 74 (EX_IOERR).
+    package var exitCode: Int32 {
+        switch self {
+        case .clientClosed: 0
+        case .serverExited: 69
+        case .auditFailed: 74
+        }
+    }
+}

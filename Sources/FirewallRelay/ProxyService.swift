@@ -1,0 +1,164 @@
+import FirewallCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs one proxy session over stdio as a `Service`: spawns the server, pumps both directions,
+/// runs approvals, and on any ending (client hang-up, server exit, SIGTERM/SIGINT) shuts the server
+/// down with a grace period, answers what is outstanding, and closes the audit log with a
+/// `session_end` record.
+package final class ProxyService: Service, Sendable {
+    package static let version = "0.1.0"
+
+    private let configuration: ProxyConfiguration
+    private let logger: Logger
+    private let clientInput: Int32
+    private let clientOutput: Int32
+    private let outcomeBox = Mutex<ProxyOutcome?>(nil)
+    private let sessionID: String
+    private let channels: [any ApprovalChannel]
+
+    /// `clientInput`/`clientOutput` default to our stdin/stdout; tests pass pipes.
+    package init(
+        configuration: ProxyConfiguration, logger: Logger, clientInput: Int32 = 0, clientOutput: Int32 = 1,
+        channels: [any ApprovalChannel]? = nil
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.clientInput = clientInput
+        self.clientOutput = clientOutput
+        self.sessionID = UUID().uuidString.lowercased()
+        self.channels = channels ?? [TerminalApprovalChannel(disabled: configuration.disableTerminal)]
+    }
+
+    /// How the session ended; set when `run()` returns.
+    package var outcome: ProxyOutcome? { outcomeBox.withLock { $0 } }
+
+    package func run() async throws {
+        let audit = try AuditLog(path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
+        let started = Posix.monotonic()
+        audit.append(
+            .sessionStart(
+                .init(
+                    proxyVersion: Self.version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
+                    policy: configuration.policy.source, environment: configuration.environment,
+                    payloadLimit: configuration.auditPayloadLimit
+                )
+            )
+        )
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(argv: configuration.serverArgv)
+        } catch {
+            audit.append(.sessionEnd(.init(reason: "server_failed_to_start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0)))
+            throw error
+        }
+        logger.info("server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
+        let approvals = ApprovalCoordinator(channels: channels)
+        let session = RelaySession(
+            policy: configuration.policy, audit: audit, toServer: FrameWriter(fd: child.stdinFD),
+            toClient: FrameWriter(fd: clientOutput), approvals: approvals,
+            configuration: .init(
+                auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
+                serverDescription: configuration.serverArgv.joined(separator: " ")
+            ),
+            logger: logger
+        )
+        let clientReader = try PipeReader(fd: clientInput)
+        let serverReader = try PipeReader(fd: child.stdoutFD)
+        let endedBy = LockedValue<String?>(nil)
+        let serverDrained = OneShot<Void>()
+        let grace = configuration.gracePeriod
+        let maxBytes = configuration.maxMessageBytes
+
+        let termination: ChildProcess.Termination = await withGracefulShutdownHandler {
+            await withTaskGroup(of: ChildProcess.Termination?.self) { group in
+                group.addTask {
+                    let end = await Self.pump(clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger) {
+                        session.handleClientFrame($0)
+                    } oversized: { size in
+                        session.rejectOversized(size)
+                    }
+                    endedBy.withLock { $0 = $0 ?? "client closed its input (\(end))" }
+                    session.clientEnded()
+                    _ = await child.shutDown(grace: grace)
+                    return nil
+                }
+                group.addTask {
+                    _ = await Self.pump(serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, logger: self.logger) {
+                        session.handleServerFrame($0)
+                    } oversized: { size in
+                        self.logger.error("dropped an oversized message from the server", metadata: ["size": "\(size)"])
+                    }
+                    serverDrained.fulfil(())
+                    return nil
+                }
+                group.addTask {
+                    await approvals.run()
+                    return nil
+                }
+                group.addTask {
+                    let status = await child.termination() ?? .signaled(SIGKILL)
+                    // Let the server's last words through before answering what is left.
+                    if await ChildProcess.wait(serverDrained, upTo: .seconds(2)) == nil { serverReader.stop() }
+                    _ = await serverDrained.value()
+                    endedBy.withLock { $0 = $0 ?? "server exited (\(status))" }
+                    session.serverEnded(status.description)
+                    clientReader.stop()
+                    approvals.finish()
+                    return status
+                }
+                var status: ChildProcess.Termination?
+                for await result in group where result != nil { status = result }
+                return status ?? .signaled(SIGKILL)
+            }
+        } onGracefulShutdown: {
+            endedBy.withLock { $0 = $0 ?? "shutdown requested (signal)" }
+            self.logger.info("shutting down")
+            clientReader.stop()
+        }
+
+        let reason = endedBy.withLock { $0 } ?? "unknown"
+        let outcome: ProxyOutcome
+        if let failure = audit.failure {
+            outcome = .auditFailed(failure)
+        } else if reason.hasPrefix("server exited") {
+            outcome = .serverExited(termination.description)
+        } else {
+            outcome = .clientClosed
+        }
+        audit.append(
+            .sessionEnd(
+                .init(
+                    reason: reason, serverExit: termination.description, counts: session.counts.fields,
+                    durationMilliseconds: (Posix.monotonic() - started) * 1000
+                )
+            )
+        )
+        audit.sync()
+        logger.info("session ended", metadata: ["reason": "\(reason)", "server.exit": "\(termination)"])
+        outcomeBox.withLock { $0 = outcome }
+    }
+
+    /// Reads frames from `reader` until it ends, handing each complete frame to `handle`.
+    private static func pump(
+        _ reader: PipeReader, name: String, maxBytes: Int, logger: Logger,
+        handle: @escaping @Sendable ([UInt8]) -> Void, oversized: @escaping @Sendable (Int) -> Void
+    ) async -> PipeReader.End {
+        let framer = Mutex(LineFramer(maxFrameBytes: maxBytes))
+        let end = await reader.run(name: name) { chunk in
+            let events = framer.withLock { $0.append(chunk) }
+            for event in events {
+                switch event {
+                case .frame(let frame): handle(frame)
+                case .oversized(let size): oversized(size)
+                }
+            }
+        }
+        // A final line without a newline is still a message.
+        if case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle(frame) }
+        if case .failed(let reason) = end { logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"]) }
+        return end
+    }
+}

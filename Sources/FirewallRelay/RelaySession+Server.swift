@@ -1,0 +1,126 @@
+import FirewallCore
+import Logging
+
+extension RelaySession {
+    /// Handles one complete frame from the server.
+    package func handleServerFrame(_ frame: [UInt8]) {
+        guard frame.contains(where: { !Self.isJSONWhitespace($0) }) else { return }
+        let message = frame.withUnsafeBufferPointer { ServerMessage.decode($0) }
+        state.withLock { $0.counts.messagesFromServer += 1 }
+        var outgoing = frame
+        var events: [AuditEvent] = []
+        var call: Int?
+        switch message.kind {
+        case .result(let id), .error(let id?, _):
+            guard let request = state.withLock({ $0.answered(id) }) else {
+                // Never forward an answer to a request the client is not waiting on: a server must not
+                // be able to answer a call that is still held for approval, or answer twice.
+                logger.warning("dropped unsolicited response from server", metadata: ["rpc.id": "\(id)"])
+                record(.message(serverMessageRecord(frame, message, kind: "unsolicited", call: nil)))
+                return
+            }
+            call = request.call
+            if let number = request.call, let tool = request.tool {
+                events.append(.result(resultRecord(frame, message, call: number, tool: tool, request: request, id: id)))
+            } else if request.method == "tools/list", let range = message.resultRange {
+                outgoing = filterToolList(frame, resultRange: range)
+            } else if request.method == "initialize", let range = message.resultRange {
+                events.append(negotiatedRecord(frame, resultRange: range))
+            }
+        default:
+            break
+        }
+        events.insert(.message(serverMessageRecord(frame, message, kind: nil, call: call)), at: 0)
+        audit.append(events)
+        toClient.write(outgoing)
+    }
+
+    private func serverMessageRecord(_ frame: [UInt8], _ message: ServerMessage, kind override: String?, call: Int?) -> AuditEvent.MessageRecord {
+        let kind: String
+        var valid = true
+        switch message.kind {
+        case .request: kind = "request"
+        case .notification: kind = "notification"
+        case .result: kind = "response"
+        case .error: kind = "error"
+        case .unparseable:
+            kind = "invalid"
+            valid = false
+        }
+        return AuditEvent.MessageRecord(
+            direction: .serverToClient, kind: override ?? kind, method: message.method, id: message.id, call: call,
+            payload: AuditPayload(frame, isValidJSON: valid, limit: configuration.auditPayloadLimit)
+        )
+    }
+
+    private func resultRecord(_ frame: [UInt8], _ message: ServerMessage, call: Int, tool: String, request: RelayState.InFlight, id: RequestID)
+        -> AuditEvent.ResultRecord
+    {
+        let duration = (Posix.monotonic() - request.startedAt) * 1000
+        switch message.kind {
+        case .error(_, let code):
+            return .init(outcome: "rpc_error", call: call, id: id, tool: tool, isError: true, errorCode: code, durationMilliseconds: duration)
+        default:
+            let isError = frame.withUnsafeBufferPointer { buffer -> Bool in
+                guard let range = message.resultRange, let members = try? JSONParser.members(buffer, in: range),
+                    let flag = members.first(where: { $0.key == "isError" })?.value
+                else { return false }
+                return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[flag]))) == .bool(true)
+            }
+            return .init(outcome: isError ? "tool_error" : "ok", call: call, id: id, tool: tool, isError: isError, errorCode: nil, durationMilliseconds: duration)
+        }
+    }
+
+    private func filterToolList(_ frame: [UInt8], resultRange: Range<Int>) -> [UInt8] {
+        let policy = self.policy
+        guard
+            let outcome = ToolListFilter.filter(frame, resultRange: resultRange, remove: { tool in
+                policy.deniesUnconditionally(tool: tool.name, annotations: tool.annotations)
+            })
+        else { return frame }
+        state.withLock { state in
+            for tool in outcome.listed { state.annotations[tool.name] = tool.annotations ?? ToolAnnotations() }
+            state.counts.toolsHidden += outcome.removed.count
+        }
+        if !outcome.removed.isEmpty {
+            logger.info("hid denied tools from tools/list", metadata: ["mcp.tools": "\(outcome.removed.joined(separator: ","))"])
+        }
+        return outcome.frame
+    }
+
+    private func negotiatedRecord(_ frame: [UInt8], resultRange: Range<Int>) -> AuditEvent {
+        let result = frame.withUnsafeBufferPointer { try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[resultRange])) }
+        let params = state.withLock { state in
+            state.negotiated = true
+            return state.initializeParams
+        }
+        return .sessionNegotiated(
+            .init(
+                era: .legacy, protocolVersion: result?["protocolVersion"]?.stringValue, clientInfo: params?["clientInfo"],
+                clientCapabilities: params?["capabilities"], serverInfo: result?["serverInfo"]
+            )
+        )
+    }
+
+    /// The server is gone: answer everything outstanding with an error naming how it ended.
+    package func serverEnded(_ description: String) {
+        let (inFlight, held) = state.withLock { $0.serverExited(description) }
+        for (id, request) in inFlight {
+            if let call = request.call, let tool = request.tool {
+                record(.result(.init(outcome: "server_exited", call: call, id: id, tool: tool, isError: true, errorCode: JSONRPCErrorCode.serverUnavailable, durationMilliseconds: (Posix.monotonic() - request.startedAt) * 1000)))
+            }
+            replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server exited (\(description)) before answering \(request.method)")
+        }
+        for (id, hold) in held {
+            guard state.withLock({ $0.release(id, approvalID: hold.approvalID) }) != nil else { continue }
+            hold.withdrawal.fulfil("the MCP server exited")
+            replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server exited (\(description)) while the call waited for approval")
+        }
+    }
+
+    /// The client is gone: withdraw every held call; nobody is left to answer.
+    package func clientEnded() {
+        let held = state.withLock { $0.held.values.map(\.withdrawal) }
+        for withdrawal in held { withdrawal.fulfil("the client disconnected") }
+    }
+}

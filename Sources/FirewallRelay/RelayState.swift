@@ -1,0 +1,108 @@
+import FirewallCore
+
+/// The relay's bookkeeping as a plain value: requests in flight, calls held for approval, the
+/// tools the server listed. Every mutation is a method returning what the caller must do next;
+/// tests drive it without any I/O.
+package struct RelayState: Sendable {
+    /// A forwarded request awaiting the server's answer.
+    package struct InFlight: Sendable {
+        package var method: String
+        /// Set for `tools/call`: the proxy's call number and the tool.
+        package var call: Int?
+        package var tool: String?
+        package var startedAt: Double
+    }
+
+    /// A `tools/call` held by the proxy while an approver is asked.
+    package struct Held: Sendable {
+        package var call: Int
+        package var tool: String
+        package var era: ProtocolEra
+        package var frame: [UInt8]
+        package var arguments: JSONValue
+        package var decision: PolicyDecision
+        package var approvalID: String
+        package var requestedAt: Double
+        package var withdrawal: OneShot<String>
+    }
+
+    package var inFlight: [RequestID: InFlight] = [:]
+    package var held: [RequestID: Held] = [:]
+    package var annotations: [String: ToolAnnotations] = [:]
+    package var initializeID: RequestID?
+    package var initializeParams: JSONValue?
+    package var negotiated = false
+    /// Set once the server has exited: nothing more is forwarded.
+    package var serverEnded: String?
+    package private(set) var calls = 0
+    package var counts = Counts()
+    let maxHeld: Int
+
+    /// Session totals for the `session_end` record.
+    package struct Counts: Sendable {
+        package var messagesFromClient = 0
+        package var messagesFromServer = 0
+        package var calls = 0
+        package var allowed = 0
+        package var denied = 0
+        package var approved = 0
+        package var rejected = 0
+        package var toolsHidden = 0
+
+        package var fields: [(String, Int)] {
+            [
+                ("messages_from_client", messagesFromClient), ("messages_from_server", messagesFromServer),
+                ("calls", calls), ("allowed", allowed), ("denied", denied), ("approved", approved),
+                ("rejected", rejected), ("tools_hidden", toolsHidden),
+            ]
+        }
+    }
+
+    package init(maxHeld: Int = 32) {
+        self.maxHeld = maxHeld
+    }
+
+    /// Whether `id` is already used by a request the proxy has not finished with.
+    package func isOutstanding(_ id: RequestID) -> Bool {
+        inFlight[id] != nil || held[id] != nil
+    }
+
+    /// Numbers the next `tools/call`.
+    package mutating func nextCall() -> Int {
+        calls += 1
+        counts.calls += 1
+        return calls
+    }
+
+    /// Records a request as forwarded.
+    package mutating func forwarded(_ id: RequestID, method: String, call: Int? = nil, tool: String? = nil, at time: Double) {
+        inFlight[id] = InFlight(method: method, call: call, tool: tool, startedAt: time)
+    }
+
+    /// Holds a call for approval; false when the table is full (the call is then denied).
+    package mutating func hold(_ id: RequestID, _ held: Held) -> Bool {
+        guard self.held.count < maxHeld else { return false }
+        self.held[id] = held
+        return true
+    }
+
+    /// Ends a hold (approved, denied, withdrawn); nil if it had already ended.
+    package mutating func release(_ id: RequestID, approvalID: String) -> Held? {
+        guard held[id]?.approvalID == approvalID else { return nil }
+        return held.removeValue(forKey: id)
+    }
+
+    /// The server answered `id`: the request is no longer in flight.
+    package mutating func answered(_ id: RequestID) -> InFlight? {
+        inFlight.removeValue(forKey: id)
+    }
+
+    /// The server is gone: everything in flight or held must be answered with an error.
+    package mutating func serverExited(_ description: String) -> (inFlight: [(RequestID, InFlight)], held: [(RequestID, Held)]) {
+        serverEnded = description
+        let pending = inFlight.map { ($0.key, $0.value) }
+        let waiting = held.map { ($0.key, $0.value) }
+        inFlight.removeAll()
+        return (pending, waiting)
+    }
+}

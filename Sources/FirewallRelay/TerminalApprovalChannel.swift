@@ -1,0 +1,161 @@
+import FirewallCore
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Asks the person at the controlling terminal (`/dev/tty`), which works while the MCP client owns
+/// our stdin and stdout. One prompt at a time; answers: y(es), n(o).
+package final class TerminalApprovalChannel: ApprovalChannel {
+    package let name = "terminal"
+    package let isAvailable: Bool
+    private let path: String
+    private let queue = PromptQueue()
+    private let identity: String
+
+    /// `path` is the terminal device; availability is probed once by opening it.
+    package init(path: String = "/dev/tty", disabled: Bool = false) {
+        self.path = path
+        let fd = disabled ? -1 : open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        if fd >= 0 { close(fd) }
+        self.isAvailable = fd >= 0
+        self.identity = ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
+    }
+
+    package func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
+        guard await queue.acquire() else {
+            return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "withdrawn before the prompt was shown")
+        }
+        defer { queue.release() }
+        let wake: (read: Int32, write: Int32)
+        do {
+            wake = try Posix.pipe()
+        } catch {
+            return unavailable("cannot create a wake-up pipe: \(error)")
+        }
+        defer {
+            close(wake.read)
+            close(wake.write)
+        }
+        let answer = OneShot<PromptResult>()
+        let prompt = Self.promptText(request)
+        let path = self.path
+        let thread = Thread {
+            answer.fulfil(Self.ask(path: path, prompt: prompt, wake: wake.read))
+        }
+        thread.name = "mcp-firewall.terminal-prompt"
+        thread.start()
+        let result = await withTaskCancellationHandler {
+            await answer.value()
+        } onCancel: {
+            var byte: UInt8 = 1
+            _ = write(wake.write, &byte, 1)
+        }
+        // The prompt thread always finishes promptly once woken; wait so the pipe outlives it.
+        let final = await Self.settle(answer, result)
+        switch final {
+        case .approved: return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved at the terminal")
+        case .declined: return ApprovalResponse(outcome: .declined, approver: approver, detail: "declined at the terminal")
+        case .interrupted: return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "the prompt was withdrawn")
+        case .failed(let reason): return unavailable(reason)
+        }
+    }
+
+    private var approver: Approver { Approver(kind: .human, channel: name, identity: identity) }
+
+    private func unavailable(_ reason: String) -> ApprovalResponse {
+        ApprovalResponse(outcome: .unattended, approver: Approver(kind: .policy, channel: name), detail: "terminal unavailable: \(reason)")
+    }
+
+    private static func settle(_ answer: OneShot<PromptResult>, _ result: PromptResult?) async -> PromptResult {
+        if let result { return result }
+        // Cancelled while waiting: the thread has been woken; collect its (interrupted) result unconditionally.
+        return await Task.detached { await answer.value() ?? .interrupted }.value
+    }
+
+    enum PromptResult: Sendable {
+        case approved
+        case declined
+        case interrupted
+        case failed(String)
+    }
+
+    /// Writes the prompt and reads answers until one is valid, the wake pipe fires, or the terminal fails.
+    static func ask(path: String, prompt: String, wake: Int32) -> PromptResult {
+        let fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { return .failed(Posix.errorText(errno)) }
+        defer { close(fd) }
+        func say(_ text: String) {
+            _ = Array(text.utf8).withUnsafeBytes { Posix.writeAll(fd, $0) }
+        }
+        say(prompt)
+        var line: [UInt8] = []
+        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        while true {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            guard poll(&fds, 2, -1) >= 0 else {
+                if errno == EINTR { continue }
+                return .failed(Posix.errorText(errno))
+            }
+            if fds[1].revents != 0 {
+                say("\n(withdrawn)\n")
+                return .interrupted
+            }
+            var byte: UInt8 = 0
+            let count = read(fd, &byte, 1)
+            if count <= 0 {
+                if count < 0 && errno == EINTR { continue }
+                return .failed("the terminal closed")
+            }
+            guard byte == 0x0A else {
+                if line.count < 64 { line.append(byte) }
+                continue
+            }
+            let word = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+            line.removeAll()
+            switch word {
+            case "y", "yes": return .approved
+            case "n", "no": return .declined
+            default: say("Please answer y or n: ")
+            }
+        }
+    }
+
+    /// The prompt: server, tool, class, rule, reason and a bounded, sanitised view of the arguments.
+    static func promptText(_ request: ApprovalRequest) -> String {
+        let decision = request.decision
+        var writer = JSONWriter()
+        writer.value(request.arguments)
+        var arguments = sanitize(String(decoding: writer.bytes, as: UTF8.self))
+        if arguments.count > 600 { arguments = String(arguments.prefix(600)) + "… (\(writer.bytes.count) bytes)" }
+        let rule = decision.rule.map { "`\($0.patternDescription)` at \($0.location.fileAndLine)" } ?? "\(decision.toolClass.rawValue) default"
+        let seconds = Int((request.deadline - request.requestedAt).rounded())
+        return """
+
+            ── mcp-firewall: approval needed [\(request.id)] ──
+              server : \(sanitize(request.server))
+              tool   : \(sanitize(request.tool)) (\(decision.toolClass.rawValue))
+              rule   : \(sanitize(rule))
+              reason : \(sanitize(decision.reason))
+              args   : \(arguments)
+            Allow this call? [y/n] (denied after \(seconds) s): 
+            """
+    }
+
+    /// Replaces control and format characters (escape sequences, bidi overrides) with visible escapes,
+    /// so a tool name or argument cannot repaint the terminal or disguise what is being approved.
+    static func sanitize(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator:
+                out += "\\u{\(String(scalar.value, radix: 16))}"
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,4 @@
+import ExampleServer
+import Foundation
+
+exit(ExampleHRServer.runStdio(arguments: Array(CommandLine.arguments.dropFirst())))
