@@ -17,6 +17,8 @@ package final class StdioClient: Sendable {
         var waiting: [RequestID: CheckedContinuation<[UInt8]?, Never>] = [:]
         var early: [RequestID: [UInt8]] = [:]
         var unsolicited: [[UInt8]] = []
+        var unsolicitedRead = 0
+        var unsolicitedWaiter: CheckedContinuation<[UInt8]?, Never>?
         var closed = false
     }
 
@@ -60,6 +62,7 @@ package final class StdioClient: Sendable {
             return Array(state.waiting.values)
         }
         for waiter in waiters { waiter.resume(returning: nil) }
+        state.withLock { $0.unsolicitedWaiter.take() }?.resume(returning: nil)
         readerDone.fulfil(end)
     }
 
@@ -73,7 +76,9 @@ package final class StdioClient: Sendable {
         let waiter = state.withLock { state -> CheckedContinuation<[UInt8]?, Never>? in
             guard isResponse, let id = message.id else {
                 state.unsolicited.append(frame)
-                return nil
+                guard let waiter = state.unsolicitedWaiter.take() else { return nil }
+                state.unsolicitedRead += 1
+                return waiter
             }
             if let waiter = state.waiting.removeValue(forKey: id) { return waiter }
             state.early[id] = frame
@@ -122,8 +127,25 @@ package final class StdioClient: Sendable {
         return try? JSONParser.parse(reply)
     }
 
-    /// Frames that were not answers to our requests (notifications, server requests).
+    /// Frames that were not answers to our requests (notifications, server requests, id-less errors).
     package var unsolicited: [[UInt8]] { state.withLock { $0.unsolicited } }
+
+    /// The next frame that is not an answer to one of our requests; nil once the peer's output ends.
+    /// One waiter at a time.
+    package func nextUnsolicited() async -> [UInt8]? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<[UInt8]?, Never>) in
+            let immediate: [UInt8]?? = state.withLock { state in
+                if state.unsolicitedRead < state.unsolicited.count {
+                    defer { state.unsolicitedRead += 1 }
+                    return .some(state.unsolicited[state.unsolicitedRead])
+                }
+                if state.closed { return .some(nil) }
+                state.unsolicitedWaiter = continuation
+                return .none
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+    }
 
     /// Closes the child's stdin and waits for it to exit (escalating after `grace`) and for its output to end.
     @discardableResult

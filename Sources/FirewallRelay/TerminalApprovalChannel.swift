@@ -130,7 +130,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         writer.value(request.arguments)
         var arguments = sanitize(String(decoding: writer.bytes, as: UTF8.self))
         if arguments.count > 600 { arguments = String(arguments.prefix(600)) + "… (\(writer.bytes.count) bytes)" }
-        let rule = decision.rule.map { "`\($0.patternDescription)` at \($0.location.fileAndLine)" } ?? "\(decision.toolClass.rawValue) default"
+        let rule = decision.rule.map { "`\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)" } ?? "\(decision.toolClass.rawValue) default"
         let seconds = Int((request.deadline - request.requestedAt).rounded())
         return """
 

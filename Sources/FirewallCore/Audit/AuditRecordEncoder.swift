@@ -103,7 +103,7 @@ package struct AuditRecordEncoder: Sendable {
         if let rule = policy.rule {
             writer.key("rule")
             writer.beginObject()
-            writer.field("name", rule.patternDescription)
+            writer.field("name", policy.ruleName ?? rule.patternDescription)
             location(rule.location, to: &writer)
             writer.endObject()
         }

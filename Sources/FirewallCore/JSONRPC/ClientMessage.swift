@@ -74,16 +74,16 @@ package struct ClientMessage: Sendable {
         case .array: throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: JSON-RPC batches are not supported", id: nil)
         case .scalar: throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: not a JSON object", id: nil)
         }
+        var id: RequestID?
         func value(_ key: String) throws(Rejection) -> JSONValue? {
             guard let range = members.first(where: { $0.key == key })?.value else { return nil }
             do {
                 return try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]))
             } catch {
-                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(key): \(error)", id: nil)
+                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(key): \(error)", id: id)
             }
         }
         let idValue = try value("id")
-        var id: RequestID?
         if let idValue {
             guard let parsed = RequestID(idValue) else {
                 throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id must be a string or a number", id: nil)

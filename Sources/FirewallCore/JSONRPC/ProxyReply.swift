@@ -49,16 +49,20 @@ package enum ProxyReply {
     package static func denialText(_ decision: PolicyDecision, detail: String? = nil) -> String {
         var text = "mcp-firewall denied the call to `\(decision.tool)` (\(decision.toolClass.rawValue) tool)"
         if let rule = decision.rule {
-            text += ": rule `\(rule.patternDescription)` at \(rule.location.fileAndLine)"
+            text += ": rule `\(decision.ruleName ?? rule.patternDescription)` at \(rule.location.fileAndLine)"
             text += decision.decision == .confirm ? " requires confirmation" : " decides \(decision.decision.rawValue)"
         } else if decision.decisionSource == .unlistedSetting {
             text += ": the policy denies tools it does not list"
         } else {
             text += ": \(decision.toolClass.rawValue) tools default to \(decision.decision.rawValue)"
         }
-        text += ". Reason: \(decision.reason)."
-        if let detail { text += " \(detail)." }
+        text += ". Reason: \(sentence(decision.reason))"
+        if let detail { text += " \(sentence(detail))" }
         text += " The call was not executed; do not retry it unchanged."
         return text
+    }
+
+    private static func sentence(_ text: String) -> String {
+        text.hasSuffix(".") || text.hasSuffix("!") || text.hasSuffix("?") ? text : text + "."
     }
 }

@@ -46,11 +46,17 @@ package struct PolicyDecision: Sendable {
     package var reason: String
     package var tags: [String]
 
+    /// The rule's name pattern that matched this tool (`update_*`), for messages and records.
+    package var ruleName: String? {
+        guard let rule else { return nil }
+        return rule.patterns.first { $0.matches(tool) }?.source ?? rule.patternDescription
+    }
+
     /// A one-line explanation for denial messages and logs.
     package var summary: String {
         var text = "\(decision.rawValue) \(toolClass.rawValue) tool `\(tool)`"
         if let rule {
-            text += " by rule `\(rule.patternDescription)` (\(rule.location.fileAndLine))"
+            text += " by rule `\(ruleName ?? rule.patternDescription)` (\(rule.location.fileAndLine))"
         } else {
             text += " by the \(decisionSource == .unlistedSetting ? "unlisted" : "\(toolClass.rawValue) default") setting"
         }
