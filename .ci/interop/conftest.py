@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-import anyio
 import pytest
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
@@ -106,17 +105,34 @@ class ProxyFactory:
         self._tmp = tmp_path
         self.launched: list[Proxy] = []
 
-    def __call__(self, policy: str | Path, server_cmd: list[str], *, name: str | None = None) -> Proxy:
+    def __call__(
+        self,
+        policy: str | Path,
+        server_cmd: list[str],
+        *,
+        name: str | None = None,
+        audit: Path | None = None,
+        extra_args: list[str] | None = None,
+    ) -> Proxy:
         policy_path = Path(policy)
         if not policy_path.is_absolute():
             policy_path = POLICIES / policy_path
         tag = name or f"proxy{len(self.launched)}"
-        audit = self._tmp / f"{tag}-audit.jsonl"
+        audit = audit or self._tmp / f"{tag}-audit.jsonl"
         stderr_path = self._tmp / f"{tag}-stderr.log"
         stderr = open(stderr_path, "w", encoding="utf-8")  # closed by the fixture teardown
         params = StdioServerParameters(
             command=self._bin,
-            args=["proxy", "--policy", str(policy_path), "--audit", str(audit), "--", *server_cmd],
+            args=[
+                "proxy",
+                "--policy",
+                str(policy_path),
+                "--audit",
+                str(audit),
+                *(extra_args or []),
+                "--",
+                *server_cmd,
+            ],
             env=dict(PROXY_ENV),
         )
         proxy = Proxy(params=params, audit=audit, stderr_path=stderr_path, policy=policy_path, stderr=stderr)
@@ -280,6 +296,31 @@ def rule_lines(policy: Path, tool: str) -> range:
     return range(start, len(lines) + 1)
 
 
+async def list_all_tools(lister: Any, *, page_cap: int = 50) -> list[Any]:
+    """Every tool over all pages (the example HR server paginates tools/list).
+
+    `lister` is a ClientSession (list_tools(params=...)) or an mcp.client.Client (list_tools(cursor=...)).
+    """
+    from mcp import types as mcp_types
+
+    tools: list[Any] = []
+    cursor: str | None = None
+    for _ in range(page_cap):
+        if isinstance(lister, ClientSession):
+            page = await lister.list_tools(params=mcp_types.PaginatedRequestParams(cursor=cursor) if cursor else None)
+        else:
+            page = await lister.list_tools(cursor=cursor)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if cursor is None:
+            return tools
+    raise AssertionError(f"tools/list still paginating after {page_cap} pages")
+
+
+async def tool_names(lister: Any) -> set[str]:
+    return {tool.name for tool in await list_all_tools(lister)}
+
+
 def cited_lines(text: str, policy: Path) -> list[int]:
     """Line numbers cited as `<...policy file name>:<line>` in a denial text."""
     return [int(n) for n in re.findall(re.escape(policy.name) + r":(\d+)", text)]
@@ -300,7 +341,7 @@ def assert_denial(result: Any, policy: Path, tool: str, *, reason: str | None, m
     if reason is not None:
         assert reason in text, f"denial text lacks the rule's reason {reason!r}: {text!r}"
     for needle in must_contain:
-        assert needle in text, f"denial text lacks {needle!r}: {text!r}"
+        assert needle.lower() in text.lower(), f"denial text lacks {needle!r}: {text!r}"
     return text
 
 

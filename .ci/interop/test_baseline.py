@@ -10,7 +10,7 @@ import sys
 
 import anyio
 import pytest
-from conftest import REQUEST_TIMEOUT, TEST_TIMEOUT, RecordingStdioTransport, legacy_session, result_text
+from conftest import REQUEST_TIMEOUT, TEST_TIMEOUT, RecordingStdioTransport, legacy_session, result_text, tool_names
 from mcp import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from test_interop import CONVERT_ARGS, HAS_MODERN, LEGACY, MODERN, Client, assert_real_time, needs_modern
@@ -26,7 +26,7 @@ def direct_time(time_server_cmd) -> StdioServerParameters:
 async def test_baseline_legacy_direct(direct_time):
     with anyio.fail_after(TEST_TIMEOUT):
         async with legacy_session(direct_time, sys.stderr) as (session, init):
-            names = {t.name for t in (await session.list_tools()).tools}
+            names = await tool_names(session)
             now = await session.call_tool("get_current_time", {"timezone": "Europe/Warsaw"})
             conv = await session.call_tool("convert_time", CONVERT_ARGS)
             with pytest.raises(MCPError) as unknown:
@@ -52,7 +52,7 @@ async def test_baseline_modern_direct(direct_time):
     transport = RecordingStdioTransport(direct_time, sys.stderr)
     with anyio.fail_after(TEST_TIMEOUT):
         async with Client(transport, mode=MODERN, cache=None, read_timeout_seconds=REQUEST_TIMEOUT) as client:
-            names = {t.name for t in (await client.list_tools()).tools}
+            names = await tool_names(client)
             now = await client.call_tool("get_current_time", {"timezone": "UTC"})
     assert names == {"get_current_time", "convert_time"}
     assert_real_time(now, "UTC")

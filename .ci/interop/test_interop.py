@@ -24,6 +24,7 @@ from conftest import (
     assert_denial,
     legacy_session,
     result_text,
+    tool_names,
 )
 from mcp import ClientSession, StdioServerParameters
 from mcp.shared.exceptions import MCPError
@@ -85,7 +86,7 @@ async def test_time_initialize_and_tools_list_filtered(proxy_factory, time_serve
             assert init.protocol_version == LEGACY
             assert init.server_info.name == "mcp-time", "serverInfo must be the upstream server's, relayed as is"
             assert init.capabilities.tools is not None
-            names = {tool.name for tool in (await session.list_tools()).tools}
+            names = await tool_names(session)
     assert "get_current_time" in names, names
     assert "convert_time" not in names, f"unconditionally denied tool was not filtered from tools/list: {names}"
 
@@ -94,7 +95,7 @@ async def test_time_allowed_call_returns_real_time(proxy_factory, time_server_cm
     proxy = proxy_factory("time.yaml", time_server_cmd)
     with anyio.fail_after(TEST_TIMEOUT):
         async with legacy_session(proxy.params, proxy.stderr) as (session, _):
-            await session.list_tools()
+            await tool_names(session)
             result = await session.call_tool("get_current_time", {"timezone": "Europe/Warsaw"})
     assert_real_time(result, "Europe/Warsaw")
 
@@ -136,7 +137,7 @@ async def test_hr_tools_list_filtered(proxy_factory, hr_server_bin):
     proxy = proxy_factory("hr.yaml", [hr_server_bin])
     with anyio.fail_after(TEST_TIMEOUT):
         async with legacy_session(proxy.params, proxy.stderr) as (session, _):
-            names = {tool.name for tool in (await session.list_tools()).tools}
+            names = await tool_names(session)
     for visible in ("list_employees", "get_employee", "search_employees", "get_personnel_file"):
         assert visible in names, f"allowed tool {visible!r} missing from tools/list: {names}"
     for confirm in ("update_salary", "add_review_note"):
@@ -168,7 +169,7 @@ async def test_hr_confirm_write_denied_without_approver(proxy_factory, hr_server
     assert_denial(salary, HR_POLICY, "update_salary", reason=SALARY_REASON, must_contain=(NO_APPROVER,))
     note_text = result_text(note)
     assert note.is_error is True, note_text
-    assert "denied" in note_text.lower() and NO_APPROVER in note_text, note_text
+    assert "denied" in note_text.lower() and NO_APPROVER in note_text.lower(), note_text
     assert before.is_error is False and after.is_error is False
     assert result_text(after) == result_text(before), "a denied write reached the server (employee record changed)"
 
@@ -196,9 +197,9 @@ async def test_hr_10mb_result_arrives_intact(proxy_factory, hr_server_bin):
 
     direct_text, proxied_text = result_text(direct), result_text(proxied)
     assert direct.is_error is False, direct_text[:500]
-    assert len(direct_text) == TEN_MB, f"server padded to {len(direct_text)} chars, expected {TEN_MB}"
+    assert len(direct_text.encode()) == TEN_MB, f"server padded to {len(direct_text.encode())} bytes, expected {TEN_MB}"
     assert proxied.is_error is False, proxied_text[:500]
-    assert len(proxied_text) == TEN_MB, f"proxied result is {len(proxied_text)} chars, expected {TEN_MB}"
+    assert len(proxied_text.encode()) == TEN_MB, f"proxied result is {len(proxied_text.encode())} bytes, expected {TEN_MB}"
     assert EMPLOYEE in proxied_text[:4096], "personnel file does not start with the employee's record"
     assert hashlib.sha256(proxied_text.encode()).hexdigest() == hashlib.sha256(direct_text.encode()).hexdigest(), (
         "proxied 10 MB result differs from the direct one"
@@ -207,13 +208,13 @@ async def test_hr_10mb_result_arrives_intact(proxy_factory, hr_server_bin):
 
 
 async def test_hr_audit_log(proxy_factory, hr_server_bin):
-    proxy = proxy_factory("hr.yaml", [hr_server_bin])
+    proxy = proxy_factory("hr.yaml", [hr_server_bin], extra_args=["--env", "interop-env"])
     with anyio.fail_after(TEST_TIMEOUT):
         async with legacy_session(proxy.params, proxy.stderr) as (session, _):
-            await session.list_tools()
+            await tool_names(session)
             read = await session.call_tool("get_employee", {"employee_id": EMPLOYEE})
             write = await session.call_tool("update_salary", {"employee_id": EMPLOYEE, "new_salary": 1})
-            sensitive = await session.call_tool("export_payroll", {"department": "Engineering"})
+            sensitive = await session.call_tool("export_payroll", {"department": "engineering"})
         # Leaving the context closed the proxy's stdin and waited for it to exit.
     assert read.is_error is False and write.is_error is True and sensitive.is_error is True
 
@@ -222,6 +223,8 @@ async def test_hr_audit_log(proxy_factory, hr_server_bin):
     assert events[0] == "session_start", f"first audit event is {events[0]!r}"
     assert events[-1] == "session_end", f"last audit event is {events[-1]!r} (proxy did not close the log cleanly?)"
     assert events.count("session_start") == 1 and events.count("session_end") == 1, events
+    assert "session_negotiated" in events, events
+    assert "interop-env" in json.dumps(records[0]), f"--env name not recorded in session_start: {records[0]}"
 
     expected = {
         # tool: (class, decision, policy_decision, reason substring or None)
@@ -246,9 +249,25 @@ async def test_hr_audit_log(proxy_factory, hr_server_bin):
 
     # The confirm that found no approver must say so somewhere in its audit trail.
     salary_trail = decisions_for(records, "update_salary") + [r for r in records if r["event"] == "rejection"]
-    assert any(NO_APPROVER in json.dumps(r) for r in salary_trail), (
+    assert any(NO_APPROVER in json.dumps(r).lower() for r in salary_trail), (
         f"'{NO_APPROVER}' not recorded for update_salary: {salary_trail}"
     )
+
+
+async def test_audit_log_is_appended_across_sessions(proxy_factory, time_server_cmd, tmp_path):
+    audit = tmp_path / "shared-audit.jsonl"
+    for n in range(2):
+        proxy = proxy_factory("time.yaml", time_server_cmd, name=f"run{n}", audit=audit)
+        with anyio.fail_after(TEST_TIMEOUT):
+            async with legacy_session(proxy.params, proxy.stderr) as (session, _):
+                await session.call_tool("convert_time", CONVERT_ARGS)
+        if n == 0:
+            first_run = audit.read_bytes()
+    assert audit.read_bytes().startswith(first_run), "second session rewrote the first session's audit lines"
+    records = proxy.audit_records()
+    events = [r["event"] for r in records]
+    assert events.count("session_start") == 2 and events.count("session_end") == 2, events
+    assert len(decisions_for(records, "convert_time")) == 2
 
 
 # ---------------------------------------------------------------------------
@@ -262,7 +281,7 @@ async def test_modern_allowed_and_denied(proxy_factory, time_server_cmd):
     with anyio.fail_after(TEST_TIMEOUT):
         async with Client(transport, mode=MODERN, cache=None, read_timeout_seconds=REQUEST_TIMEOUT) as client:
             assert client.protocol_version == MODERN
-            names = {tool.name for tool in (await client.list_tools()).tools}
+            names = await tool_names(client)
             allowed = await client.call_tool("get_current_time", {"timezone": "Asia/Tokyo"})
             denied = await client.call_tool("convert_time", CONVERT_ARGS)
 
@@ -295,6 +314,31 @@ async def test_modern_auto_mode_discovers_through_proxy(proxy_factory, time_serv
     assert info is not None and info.name == "mcp-time"
     assert_denial(denied, TIME_POLICY, "convert_time", reason=CONVERT_REASON)
     assert transport.raw_result_for_call("convert_time").get("resultType") == "complete"
+
+
+@needs_modern
+async def test_modern_hr_paginated_list_and_confirm_denied(proxy_factory, hr_server_bin):
+    """2026-07-28 against the project's own server: filtered, paginated list results keep their
+    required modern fields (the SDK rejects them otherwise), and a confirm without approver is a
+    complete denial."""
+    proxy = proxy_factory("hr.yaml", [hr_server_bin])
+    transport = RecordingStdioTransport(proxy.params, proxy.stderr)
+    with anyio.fail_after(TEST_TIMEOUT):
+        async with Client(transport, mode=MODERN, cache=None, read_timeout_seconds=REQUEST_TIMEOUT) as client:
+            names = await tool_names(client)
+            employee = await client.call_tool("get_employee", {"employee_id": EMPLOYEE})
+            salary = await client.call_tool("update_salary", {"employee_id": EMPLOYEE, "new_salary": 5})
+    assert {"get_employee", "update_salary", "add_review_note"} <= names, names
+    assert not names & {"export_payroll", "delete_employee"}, names
+    assert employee.is_error is False and EMPLOYEE in result_text(employee)
+    assert_denial(salary, HR_POLICY, "update_salary", reason=SALARY_REASON, must_contain=(NO_APPROVER,))
+    raw = transport.raw_result_for_call("update_salary")
+    assert raw.get("resultType") == "complete", f"modern denial lacks resultType 'complete': {raw!r}"
+    lists = [m for m in transport.received if isinstance(m.get("result"), dict) and "tools" in m["result"]]
+    assert lists, "no tools/list result recorded"
+    for listing in lists:
+        for key in ("resultType", "ttlMs", "cacheScope"):
+            assert key in listing["result"], f"modern tools/list result lacks {key!r}: {listing['result'].keys()}"
 
 
 async def test_unknown_tool_gets_exactly_one_answer(proxy_factory, time_server_cmd):

@@ -16,6 +16,7 @@ unlisted:
   class: annotations
 approval:
   timeout: 120s
+
 """#
 
     /// `policies/hr-example.yaml`.
@@ -63,5 +64,6 @@ tools:
     decision: deny
     reason: Employee records are deleted only through the HR system's own workflow
     tags: [SOC2, HR-RECORD]
+
 """#
 }

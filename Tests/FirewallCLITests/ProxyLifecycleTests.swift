@@ -1,0 +1,144 @@
+import FirewallCore
+import FirewallRelay
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Crashes, hang-ups, signals and failures: the proxy must answer what is outstanding, flush the
+/// audit log and exit with a code that says what happened, within bounded time.
+@Suite(.timeLimit(.minutes(1)))
+struct ProxyLifecycleTests {
+    @Test func serverCrashAnswersInFlightRequestsAndExitsNonZero() async throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: [E2E.exampleServer, "--crash-after", "1"])
+        let (reply, status) = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            let reply = await E2E.callTool(client, id: 1, "get_employee", [.string("employee_id", "E-1001")])
+            return (reply, await client.process.termination())
+        }
+        #expect(reply?["error"]?["code"]?.doubleValue == -32000)
+        #expect(reply?["error"]?["message"]?.stringValue?.contains("exit status 3") == true)
+        #expect(status == .exited(69))
+        let records = try E2E.auditRecords(folder)
+        let end = try #require(E2E.records(records, event: "session_end").last)
+        #expect(end["server_exit"]?.stringValue == "exit status 3")
+        #expect(E2E.records(records, event: "result").first?["outcome"]?.stringValue == "server_exited")
+    }
+
+    @Test func clientHangUpStopsTheServerAndExitsZero() async throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
+        let status = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            return await client.close()
+        }
+        #expect(status == .exited(0))
+        let end = try #require(E2E.records(try E2E.auditRecords(folder), event: "session_end").last)
+        #expect(end["reason"]?.stringValue?.hasPrefix("client closed") == true)
+        #expect(end["server_exit"]?.stringValue == "exit status 0")
+    }
+
+    @Test func serverIgnoringHangUpAndSIGTERMIsKilled() async throws {
+        let folder = try E2E.temporaryFolder()
+        // A server that ignores both its closed stdin and SIGTERM.
+        let stubborn = ["/bin/sh", "-c", "trap '' TERM; while :; do sleep 1; done"]
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: stubborn)
+        let started = ContinuousClock.now
+        let status = try await StdioClient.with(argv: argv) { client in await client.close(grace: .seconds(20)) }
+        #expect(status == .exited(0))
+        #expect(ContinuousClock.now - started < .seconds(10), "grace 1 s, then SIGTERM, then SIGKILL")
+        let end = try #require(E2E.records(try E2E.auditRecords(folder), event: "session_end").last)
+        #expect(end["server_exit"]?.stringValue == "killed by signal 9")
+    }
+
+    @Test func sigtermShutsDownGracefully() async throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
+        let status = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            client.process.send(SIGTERM)
+            return await client.process.termination()
+        }
+        #expect(status == .exited(0))
+        let end = try #require(E2E.records(try E2E.auditRecords(folder), event: "session_end").last)
+        #expect(end["reason"]?.stringValue?.contains("signal") == true)
+    }
+
+    @Test func badPolicyRefusesToStartAndNamesEveryProblem() async throws {
+        let folder = try E2E.temporaryFolder()
+        let policy = """
+            version: 1
+            defaults: {read: allow, write: confrim}
+            tools:
+              - name: x
+                decision: no
+            """
+        let argv = try E2E.proxyArgv(folder: folder, policy: policy)
+        let (status, stderr) = try Shell.run(argv)
+        #expect(status == 1)
+        #expect(stderr.contains("policy.yaml:2:"))
+        #expect(stderr.contains("did you mean `confirm`?"))
+        #expect(stderr.contains("policy.yaml:5:"))
+        #expect(stderr.contains("did you mean `deny`?"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/audit.jsonl"), "nothing starts on a bad policy")
+    }
+
+    @Test func auditWriteFailureDeniesCallsAndExits74() async throws {
+        let folder = try E2E.temporaryFolder()
+        var argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
+        let auditFlag = try #require(argv.firstIndex(of: "--audit"))
+        argv[auditFlag + 1] = "/dev/full"
+        let (reply, status) = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            let reply = await E2E.callTool(client, id: 1, "get_employee", [.string("employee_id", "E-1001")])
+            return (reply, await client.close())
+        }
+        #expect(reply?["result"]?["isError"]?.boolValue == true)
+        #expect(E2E.text(reply).contains("cannot be written"))
+        #expect(status == .exited(74))
+    }
+
+    @Test func missingServerCommandExits69() throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: ["/nonexistent/mcp-server"])
+        let (status, stderr) = try Shell.run(argv)
+        #expect(status == 69)
+        #expect(stderr.contains("/nonexistent/mcp-server"))
+    }
+}
+
+/// Runs a command to completion with stdin closed, capturing stderr.
+enum Shell {
+    static func run(_ argv: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = errorPipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Runs a command to completion, capturing stdout and stderr together.
+    static func output(_ argv: [String], directory: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        process.arguments = Array(argv.dropFirst())
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
