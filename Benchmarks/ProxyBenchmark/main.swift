@@ -1,1 +1,193 @@
-print("x")
+// mcp-firewall-bench: what the firewall costs, measured against the same server called directly.
+//
+//   swift build -c release --product mcp-firewall-bench --product mcp-firewall --product example-hr-server
+//   .build/release/mcp-firewall-bench [--calls 5000] [--pipelined-calls 20000] [--in-flight 64] [--large-mb 10]
+//
+// Every figure is taken in one run, direct and proxied side by side, through the same client code.
+
+import FirewallCore
+import FirewallRelay
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Options {
+    var calls = 5000
+    var warmup = 500
+    var pipelinedCalls = 20000
+    var inFlight = 64
+    var largeMegabytes = 10
+    var largeRuns = 5
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.makeIterator()
+        while let flag = iterator.next() {
+            let value = iterator.next().flatMap(Int.init) ?? 0
+            switch flag {
+            case "--calls": calls = value
+            case "--warmup": warmup = value
+            case "--pipelined-calls": pipelinedCalls = value
+            case "--in-flight": inFlight = value
+            case "--large-mb": largeMegabytes = value
+            case "--large-runs": largeRuns = value
+            default:
+                FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
+                exit(64)
+            }
+        }
+    }
+}
+
+let options = Options(Array(CommandLine.arguments.dropFirst()))
+let products = URL(
+    fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        ?? CommandLine.arguments[0]
+)
+.deletingLastPathComponent().path
+let server = [products + "/example-hr-server"]
+let workFolder = NSTemporaryDirectory() + "mcp-firewall-bench-\(getpid())"
+try FileManager.default.createDirectory(atPath: workFolder, withIntermediateDirectories: true)
+let policyPath = workFolder + "/policy.yaml"
+try """
+version: 1
+defaults: {read: allow, write: confirm, sensitive: deny}
+tools:
+  - name: [get_employee, get_personnel_file]
+    class: read
+    tags: [BENCH]
+""".write(toFile: policyPath, atomically: true, encoding: .utf8)
+let proxied =
+    [
+        products + "/mcp-firewall", "proxy", "--policy", policyPath, "--audit", workFolder + "/audit.jsonl",
+        "--no-terminal",
+        "--log-level", "warning", "--",
+    ] + server
+
+func callFrame(_ id: Int, tool: String, arguments: String) -> [UInt8] {
+    Array(
+        #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#
+            .utf8)
+}
+
+func initialize(_ client: StdioClient) async {
+    _ = await client.call(
+        id: 0, method: "initialize",
+        params: .object([
+            .init("protocolVersion", .string("2025-11-25")), .init("capabilities", .object([])),
+            .init("clientInfo", .object([.init("name", .string("bench")), .init("version", .string("1"))])),
+        ])
+    )
+    client.send(Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8))
+}
+
+/// Sequential round trips; returns per-call latencies in microseconds.
+func latencies(_ client: StdioClient, count: Int, firstID: Int) async -> [Double] {
+    var samples: [Double] = []
+    samples.reserveCapacity(count)
+    let clock = ContinuousClock()
+    for index in 0..<count {
+        let id = firstID + index
+        let frame = callFrame(id, tool: "get_employee", arguments: #"{"employee_id":"E-1001"}"#)
+        let elapsed = await clock.measure { _ = await client.request(frame, id: .number(String(id))) }
+        samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+    }
+    return samples
+}
+
+/// Calls per second with `inFlight` requests outstanding at all times.
+func throughput(_ client: StdioClient, total: Int, inFlight: Int, firstID: Int) async -> Double {
+    let clock = ContinuousClock()
+    let perWorker = total / inFlight
+    let elapsed = await clock.measure {
+        await withTaskGroup(of: Void.self) { group in
+            for worker in 0..<inFlight {
+                group.addTask {
+                    for index in 0..<perWorker {
+                        let id = firstID + worker * perWorker + index
+                        _ = await client.request(
+                            callFrame(id, tool: "get_employee", arguments: #"{"employee_id":"E-1002"}"#),
+                            id: .number(String(id)))
+                    }
+                }
+            }
+        }
+    }
+    return Double(perWorker * inFlight)
+        / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+}
+
+/// Median milliseconds to receive a result of `bytes` bytes.
+func largeResult(_ client: StdioClient, bytes: Int, runs: Int, firstID: Int) async -> Double {
+    var samples: [Double] = []
+    let clock = ContinuousClock()
+    for run in 0..<runs {
+        let id = firstID + run
+        let frame = callFrame(
+            id, tool: "get_personnel_file", arguments: #"{"employee_id":"E-1001","size_bytes":\#(bytes)}"#)
+        let elapsed = await clock.measure {
+            let reply = await client.request(frame, id: .number(String(id)))
+            precondition((reply?.count ?? 0) > bytes, "large result did not arrive whole")
+        }
+        samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+    return samples.sorted()[samples.count / 2]
+}
+
+/// Peak resident set size of `pid` in MiB, from /proc.
+func peakRSS(_ pid: pid_t) -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = line.split(separator: " ").compactMap({ Double($0) }).first
+    else { return .nan }
+    return kilobytes / 1024
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
+}
+
+struct Run {
+    var latency: [Double] = []
+    var throughput = 0.0
+    var large = 0.0
+    var rss = 0.0
+}
+
+func measure(_ argv: [String]) async throws -> Run {
+    try await StdioClient.with(argv: argv) { client in
+        await initialize(client)
+        var run = Run()
+        _ = await latencies(client, count: options.warmup, firstID: 1_000_000)
+        run.latency = await latencies(client, count: options.calls, firstID: 2_000_000).sorted()
+        run.throughput = await throughput(
+            client, total: options.pipelinedCalls, inFlight: options.inFlight, firstID: 3_000_000)
+        run.large = await largeResult(
+            client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 4_000_000)
+        run.rss = peakRSS(client.process.pid)
+        return run
+    }
+}
+
+let direct = try await measure(server)
+let viaProxy = try await measure(proxied)
+func fmt(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+print("| measure | direct | through mcp-firewall | added / ratio |")
+print("|---|---|---|---|")
+for (label, p) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
+    let a = percentile(direct.latency, p)
+    let b = percentile(viaProxy.latency, p)
+    print("| latency \(label) (µs) | \(fmt(a)) | \(fmt(b)) | +\(fmt(b - a)) µs |")
+}
+print(
+    "| throughput, \(options.inFlight) in flight (calls/s) | \(fmt(direct.throughput, 0)) | \(fmt(viaProxy.throughput, 0)) | \(fmt(viaProxy.throughput / direct.throughput * 100)) % |"
+)
+print(
+    "| \(options.largeMegabytes) MB result (ms, median of \(options.largeRuns)) | \(fmt(direct.large)) | \(fmt(viaProxy.large)) | \(fmt(viaProxy.large / direct.large, 2))× |"
+)
+print("| peak RSS (MiB) | \(fmt(direct.rss)) (server) | \(fmt(viaProxy.rss)) (proxy) | |")
+print("")
+print(
+    "calls: \(options.calls) sequential after \(options.warmup) warm-up, \(options.pipelinedCalls) pipelined; every proxied call allowed, audited to \(workFolder)/audit.jsonl"
+)

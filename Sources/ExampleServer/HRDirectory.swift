@@ -10,22 +10,30 @@ struct HRDirectory: Sendable {
 
     /// The fixed sample data set every server process starts with.
     static let sample = HRDirectory(employees: [
-        Employee(id: "E-1001", name: "Ada Lovelace", department: "engineering", title: "Principal Engineer",
-                 salary: 210_000, hireDate: "2015-03-02", reviewNotes: ["Led the analytics engine redesign."]),
-        Employee(id: "E-1002", name: "Grace Hopper", department: "engineering", title: "Engineering Manager",
-                 salary: 198_000, hireDate: "2016-07-18", reviewNotes: ["Excellent mentor; shipped compiler v2."]),
-        Employee(id: "E-1003", name: "Alan Turing", department: "engineering", title: "Staff Engineer",
-                 salary: 185_500, hireDate: "2018-01-08", reviewNotes: []),
-        Employee(id: "E-1004", name: "Katherine Johnson", department: "sales", title: "Account Executive",
-                 salary: 132_000, hireDate: "2019-05-13", reviewNotes: ["Exceeded quota by 40%."]),
-        Employee(id: "E-1005", name: "Dorothy Vaughan", department: "sales", title: "Sales Director",
-                 salary: 176_250, hireDate: "2014-11-03", reviewNotes: ["Built the EMEA team from scratch."]),
-        Employee(id: "E-1006", name: "Mary Jackson", department: "sales", title: "Sales Engineer",
-                 salary: 141_000, hireDate: "2021-02-22", reviewNotes: []),
-        Employee(id: "E-1007", name: "Frances Allen", department: "hr", title: "HR Business Partner",
-                 salary: 118_000, hireDate: "2017-09-11", reviewNotes: ["Ran the 2025 compensation review."]),
-        Employee(id: "E-1008", name: "Edsger Dijkstra", department: "hr", title: "Recruiter",
-                 salary: 96_500, hireDate: "2022-06-01", reviewNotes: []),
+        Employee(
+            id: "E-1001", name: "Ada Lovelace", department: "engineering", title: "Principal Engineer",
+            salary: 210_000, hireDate: "2015-03-02", reviewNotes: ["Led the analytics engine redesign."]),
+        Employee(
+            id: "E-1002", name: "Grace Hopper", department: "engineering", title: "Engineering Manager",
+            salary: 198_000, hireDate: "2016-07-18", reviewNotes: ["Excellent mentor; shipped compiler v2."]),
+        Employee(
+            id: "E-1003", name: "Alan Turing", department: "engineering", title: "Staff Engineer",
+            salary: 185_500, hireDate: "2018-01-08", reviewNotes: []),
+        Employee(
+            id: "E-1004", name: "Katherine Johnson", department: "sales", title: "Account Executive",
+            salary: 132_000, hireDate: "2019-05-13", reviewNotes: ["Exceeded quota by 40%."]),
+        Employee(
+            id: "E-1005", name: "Dorothy Vaughan", department: "sales", title: "Sales Director",
+            salary: 176_250, hireDate: "2014-11-03", reviewNotes: ["Built the EMEA team from scratch."]),
+        Employee(
+            id: "E-1006", name: "Mary Jackson", department: "sales", title: "Sales Engineer",
+            salary: 141_000, hireDate: "2021-02-22", reviewNotes: []),
+        Employee(
+            id: "E-1007", name: "Frances Allen", department: "hr", title: "HR Business Partner",
+            salary: 118_000, hireDate: "2017-09-11", reviewNotes: ["Ran the 2025 compensation review."]),
+        Employee(
+            id: "E-1008", name: "Edsger Dijkstra", department: "hr", title: "Recruiter",
+            salary: 96_500, hireDate: "2022-06-01", reviewNotes: []),
     ])
 
     /// Returns the employee with the given id, if any.

@@ -9,7 +9,8 @@ package struct HRServer {
     /// Number of tools per `tools/list` page.
     static let pageSize = 5
 
-    private static let instructions = "HR directory of a small company. Read tools (list_employees, get_employee, "
+    private static let instructions =
+        "HR directory of a small company. Read tools (list_employees, get_employee, "
         + "search_employees, get_personnel_file) are safe; update_salary and add_review_note change records, "
         + "export_payroll exposes sensitive pay data, and delete_employee permanently removes a record."
     private static var serverInfo: [String: Any] { ["name": name, "version": version] }
@@ -93,7 +94,8 @@ package struct HRServer {
         var start = 0
         if let cursor = params["cursor"], !(cursor is NSNull) {
             guard let cursor = cursor as? String, let offset = Self.offset(fromCursor: cursor),
-                  offset > 0, offset < tools.count else {
+                offset > 0, offset < tools.count
+            else {
                 throw .invalidParams("Invalid cursor")
             }
             start = offset
@@ -140,7 +142,8 @@ package struct HRServer {
 
     private static func offset(fromCursor cursor: String) -> Int? {
         guard let data = Data(base64Encoded: cursor),
-              let text = String(data: data, encoding: .utf8), text.hasPrefix("tools-offset:") else { return nil }
+            let text = String(data: data, encoding: .utf8), text.hasPrefix("tools-offset:")
+        else { return nil }
         return Int(text.dropFirst("tools-offset:".count))
     }
 }

@@ -94,9 +94,10 @@ enum HRToolCatalog {
                 + "is padded with ASCII filler (or truncated) to exactly that many bytes.",
             parameters: [
                 employeeID,
-                HRToolParameter(name: "size_bytes", type: "integer",
-                                description: "Exact size of the returned text in bytes (ASCII filler).",
-                                required: false, minimum: 0, maximum: Double(maxPersonnelFileSize)),
+                HRToolParameter(
+                    name: "size_bytes", type: "integer",
+                    description: "Exact size of the returned text in bytes (ASCII filler).",
+                    required: false, minimum: 0, maximum: Double(maxPersonnelFileSize)),
             ],
             readOnly: true, destructive: false, idempotent: true),
         HRToolDefinition(
@@ -104,9 +105,10 @@ enum HRToolCatalog {
             description: "Sets an employee's annual salary in US dollars.",
             parameters: [
                 employeeID,
-                HRToolParameter(name: "new_salary", type: "number",
-                                description: "New annual salary in US dollars; must be positive.",
-                                exclusiveMinimum: 0, maximum: 1_000_000_000),
+                HRToolParameter(
+                    name: "new_salary", type: "number",
+                    description: "New annual salary in US dollars; must be positive.",
+                    exclusiveMinimum: 0, maximum: 1_000_000_000),
             ],
             readOnly: false, destructive: false, idempotent: true),
         HRToolDefinition(
@@ -137,7 +139,8 @@ enum HRToolCatalog {
         name: "employee_id", type: "string", description: "Employee id, e.g. \"E-1001\".")
 
     private static func department(filtering description: String) -> HRToolParameter {
-        HRToolParameter(name: "department", type: "string", description: description,
-                        required: false, allowedValues: HRDirectory.departments)
+        HRToolParameter(
+            name: "department", type: "string", description: description,
+            required: false, allowedValues: HRDirectory.departments)
     }
 }

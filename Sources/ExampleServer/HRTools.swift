@@ -37,7 +37,8 @@ enum HRTools {
         case "get_employee":
             let employee = try find(arguments, in: directory)
             let notes = employee.reviewNotes.isEmpty ? "none" : employee.reviewNotes.joined(separator: " | ")
-            let text = "\(employee.summaryLine)\nSalary: \(Employee.formatSalary(employee.salary))"
+            let text =
+                "\(employee.summaryLine)\nSalary: \(Employee.formatSalary(employee.salary))"
                 + "\nHired: \(employee.hireDate)\nReview notes: \(notes)"
             return ToolOutcome(text: text, structured: employee.detailJSON)
         case "search_employees":
@@ -52,8 +53,9 @@ enum HRTools {
             let id = try arguments.requiredString("employee_id")
             let note = try arguments.requiredString("note")
             guard let employee = directory.addReviewNote(id: id, note: note) else { throw unknownEmployee(id) }
-            return ToolOutcome(text: "Added a review note for \(employee.name) (\(id)).",
-                               structured: ["employee_id": id, "review_note_count": employee.reviewNotes.count])
+            return ToolOutcome(
+                text: "Added a review note for \(employee.name) (\(id)).",
+                structured: ["employee_id": id, "review_note_count": employee.reviewNotes.count])
         case "export_payroll":
             let employees = directory.list(department: try arguments.optionalDepartment())
             let rows = employees.map { "\(csvField($0.id)),\(csvField($0.name)),\(Employee.formatSalary($0.salary))" }
@@ -61,8 +63,9 @@ enum HRTools {
         case "delete_employee":
             let id = try arguments.requiredString("employee_id")
             guard let employee = directory.delete(id: id) else { throw unknownEmployee(id) }
-            return ToolOutcome(text: "Deleted employee \(employee.name) (\(id)).",
-                               structured: ["employee_id": id, "deleted": true])
+            return ToolOutcome(
+                text: "Deleted employee \(employee.name) (\(id)).",
+                structured: ["employee_id": id, "deleted": true])
         default:
             throw ToolFailure(message: "Tool '\(name)' is not implemented.")
         }
@@ -74,7 +77,8 @@ enum HRTools {
         let id = try arguments.requiredString("employee_id")
         let salary = try arguments.requiredPositiveNumber("new_salary", maximum: 1_000_000_000)
         guard let previous = directory.updateSalary(id: id, to: salary) else { throw unknownEmployee(id) }
-        let text = "Salary for \(id) changed from \(Employee.formatSalary(previous)) "
+        let text =
+            "Salary for \(id) changed from \(Employee.formatSalary(previous)) "
             + "to \(Employee.formatSalary(salary))."
         let structured: [String: Any] = [
             "employee_id": id,

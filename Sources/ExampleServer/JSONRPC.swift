@@ -64,8 +64,9 @@ struct JSONRPCError: Error {
 
     /// The requested protocol version is not supported (-32022).
     static func unsupportedVersion(_ requested: String) -> JSONRPCError {
-        JSONRPCError(code: -32022, message: "Unsupported protocol version",
-                     requestedVersion: requested)
+        JSONRPCError(
+            code: -32022, message: "Unsupported protocol version",
+            requestedVersion: requested)
     }
 
     /// The error object for a JSON-RPC error response.

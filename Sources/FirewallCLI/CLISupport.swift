@@ -45,12 +45,15 @@ enum PolicyFiles {
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw PolicyError(diagnostics: [
-                PolicyDiagnostic(.error, "cannot read the policy file", at: SourceLocation(file: path, line: 1, column: 1), hint: "check the path and permissions")
+                PolicyDiagnostic(
+                    .error, "cannot read the policy file", at: SourceLocation(file: path, line: 1, column: 1),
+                    hint: "check the path and permissions")
             ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw PolicyError(diagnostics: [
-                PolicyDiagnostic(.error, "the policy file is not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1))
+                PolicyDiagnostic(
+                    .error, "the policy file is not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1))
             ])
         }
         return try PolicyLoader.load(text: text, path: path)

@@ -44,14 +44,20 @@ struct DemoCommand: AsyncParsableCommand {
         if interactive {
             print("  approvals: you will be asked on this terminal for every write (answer y or n)")
         } else {
-            print("  approvals: no terminal here, so every call that needs confirmation is denied (no approver available)")
+            print(
+                "  approvals: no terminal here, so every call that needs confirmation is denied (no approver available)"
+            )
         }
         print("")
-        var argv = [executable, "proxy", "--policy", policyPath, "--audit", auditPath, "--env", "demo", "--log-level", "warning"]
+        var argv = [
+            executable, "proxy", "--policy", policyPath, "--audit", auditPath, "--env", "demo", "--log-level",
+            "warning",
+        ]
         if !interactive { argv.append("--no-terminal") }
         argv += ["--", executable, "example-server"]
         let transcript = try await DemoSession.run(argv: argv)
-        print("The model saw \(transcript.visibleTools.count) tools: \(transcript.visibleTools.joined(separator: ", "))")
+        print(
+            "The model saw \(transcript.visibleTools.count) tools: \(transcript.visibleTools.joined(separator: ", "))")
         print("(tools the policy denies unconditionally are hidden from tools/list)\n")
         for (index, observed) in transcript.observed.enumerated() {
             let outcome = observed.isError ? "✗" : "✓"
@@ -66,7 +72,9 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Our own executable, so the demo runs the proxy and the server from the same build.
     static func executablePath() -> String {
-        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return resolved }
+        if let resolved = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return resolved
+        }
         return Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 

@@ -27,7 +27,9 @@ struct DemoSession {
 
     static let steps: [Step] = [
         Step(tool: "list_employees", arguments: .object([]), intent: "look around"),
-        Step(tool: "get_employee", arguments: .object([.init("employee_id", .string("E-1001"))]), intent: "read one record"),
+        Step(
+            tool: "get_employee", arguments: .object([.init("employee_id", .string("E-1001"))]),
+            intent: "read one record"),
         Step(tool: "search_employees", arguments: .object([.init("query", .string("engineer"))]), intent: "search"),
         Step(
             tool: "update_salary",
@@ -41,12 +43,20 @@ struct DemoSession {
         ),
         Step(
             tool: "add_review_note",
-            arguments: .object([.init("employee_id", .string("E-1003")), .init("note", .string("Led the Q3 migration."))]),
+            arguments: .object([
+                .init("employee_id", .string("E-1003")), .init("note", .string("Led the Q3 migration.")),
+            ]),
             intent: "write a review note (write: needs a human)"
         ),
-        Step(tool: "export_payroll", arguments: .object([.init("department", .string("engineering"))]), intent: "export payroll (sensitive)"),
-        Step(tool: "delete_employee", arguments: .object([.init("employee_id", .string("E-1004"))]), intent: "delete a record (hidden tool)"),
-        Step(tool: "get_employee", arguments: .object([.init("employee_id", .string("E-9999"))]), intent: "read a missing record"),
+        Step(
+            tool: "export_payroll", arguments: .object([.init("department", .string("engineering"))]),
+            intent: "export payroll (sensitive)"),
+        Step(
+            tool: "delete_employee", arguments: .object([.init("employee_id", .string("E-1004"))]),
+            intent: "delete a record (hidden tool)"),
+        Step(
+            tool: "get_employee", arguments: .object([.init("employee_id", .string("E-9999"))]),
+            intent: "read a missing record"),
     ]
 
     /// Runs the script against `argv` (the proxy command line).
@@ -65,7 +75,9 @@ struct DemoSession {
                 .object([
                     .init("protocolVersion", .string("2025-11-25")),
                     .init("capabilities", .object([])),
-                    .init("clientInfo", .object([.init("name", .string("mcp-firewall-demo")), .init("version", .string("0.1.0"))])),
+                    .init(
+                        "clientInfo",
+                        .object([.init("name", .string("mcp-firewall-demo")), .init("version", .string("0.1.0"))])),
                 ])
             )
             if let error = initialize["error"] { throw DemoError(message: "initialize failed: \(error)") }
@@ -81,12 +93,18 @@ struct DemoSession {
             } while cursor != nil
             var observed: [Observed] = []
             for step in steps {
-                let reply = try await call("tools/call", .object([.init("name", .string(step.tool)), .init("arguments", step.arguments)]))
+                let reply = try await call(
+                    "tools/call", .object([.init("name", .string(step.tool)), .init("arguments", step.arguments)]))
                 let result = reply["result"]
                 var text = ""
-                if case .array(let content)? = result?["content"], let first = content.first?["text"]?.stringValue { text = first }
+                if case .array(let content)? = result?["content"], let first = content.first?["text"]?.stringValue {
+                    text = first
+                }
                 if let error = reply["error"] { text = error["message"]?.stringValue ?? "error" }
-                observed.append(Observed(step: step, isError: result?["isError"]?.boolValue == true || reply["error"] != nil, text: text))
+                observed.append(
+                    Observed(
+                        step: step, isError: result?["isError"]?.boolValue == true || reply["error"] != nil, text: text)
+                )
             }
             let serverName = initialize["result"]?["serverInfo"]?["name"]?.stringValue ?? "server"
             return Transcript(serverName: serverName, visibleTools: tools, observed: observed)

@@ -18,7 +18,9 @@ struct DemoSummary {
 
     /// Collects the rows of the last session in the audit log at `path`.
     init(auditPath path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw DemoError(message: "cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DemoError(message: "cannot read \(path)")
+        }
         var decisions: [Int: JSONValue] = [:]
         var results: [Int: JSONValue] = [:]
         for line in data.split(separator: UInt8(ascii: "\n")) {
@@ -39,7 +41,8 @@ struct DemoSummary {
         rows = decisions.keys.sorted().map { call in
             let decision = decisions[call]!
             return Row(
-                call: call, tool: decision["tool"]?.stringValue ?? "?", toolClass: decision["class"]?.stringValue ?? "?",
+                call: call, tool: decision["tool"]?.stringValue ?? "?",
+                toolClass: decision["class"]?.stringValue ?? "?",
                 decision: Self.decisionLabel(decision), decidedBy: Self.decidedBy(decision),
                 result: Self.resultLabel(results[call], decision: decision)
             )
@@ -55,7 +58,9 @@ struct DemoSummary {
     /// "policy rule `x` (file:line)", "human alice via terminal", "nobody: no approver available".
     static func decidedBy(_ record: JSONValue) -> String {
         let by = record["decided_by"]
-        let rule = record["rule"].map { "`\($0["name"]?.stringValue ?? "?")` (\($0["file"]?.stringValue ?? "?"):\(Int($0["line"]?.doubleValue ?? 0)))" }
+        let rule = record["rule"].map {
+            "`\($0["name"]?.stringValue ?? "?")` (\($0["file"]?.stringValue ?? "?"):\(Int($0["line"]?.doubleValue ?? 0)))"
+        }
         switch by?["kind"]?.stringValue {
         case "human":
             return "human \(by?["identity"]?.stringValue ?? "?") via \(by?["channel"]?.stringValue ?? "?")"
@@ -86,9 +91,12 @@ struct DemoSummary {
         let body = rows.map { [String($0.call), $0.tool, $0.toolClass, $0.decision, $0.decidedBy, $0.result] }
         let widths = header.indices.map { column in ([header] + body).map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
-            cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces)
+            cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: "  "
+            )
+            .trimmingCharacters(in: .whitespaces)
         }
-        return ([line(header), line(widths.map { String(repeating: "─", count: $0) })] + body.map(line)).joined(separator: "\n")
+        return ([line(header), line(widths.map { String(repeating: "─", count: $0) })] + body.map(line)).joined(
+            separator: "\n")
     }
 }

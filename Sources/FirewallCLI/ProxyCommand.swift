@@ -18,13 +18,17 @@ struct ProxyCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Policy file (YAML). Default: the built-in default policy (read allow, write confirm, sensitive deny).")
+    @Option(
+        help: "Policy file (YAML). Default: the built-in default policy (read allow, write confirm, sensitive deny).")
     var policy: String?
 
     @Option(help: "Audit log (JSONL, appended). Default: $XDG_STATE_HOME/mcp-firewall/audit.jsonl (~/.local/state/…).")
     var audit: String?
 
-    @Option(help: "Environment name recorded in the audit log. Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set, else `dev`.")
+    @Option(
+        help:
+            "Environment name recorded in the audit log. Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set, else `dev`."
+    )
     var env: String?
 
     @Option(help: "Largest message accepted from either side, in bytes.")
@@ -49,11 +53,17 @@ struct ProxyCommand: AsyncParsableCommand {
     var server: [String] = []
 
     func validate() throws {
-        guard !server.isEmpty else { throw ValidationError("give the server command after `--`, e.g. `mcp-firewall proxy -- npx some-server`") }
+        guard !server.isEmpty else {
+            throw ValidationError("give the server command after `--`, e.g. `mcp-firewall proxy -- npx some-server`")
+        }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
         guard auditPayloadLimit >= 0 else { throw ValidationError("--audit-payload-limit cannot be negative") }
-        guard gracePeriod > 0, gracePeriod <= 600 else { throw ValidationError("--grace-period must be between 0 and 600 seconds") }
-        if let logLevel, Logger.Level(rawValue: logLevel) == nil { throw ValidationError("unknown --log-level `\(logLevel)`") }
+        guard gracePeriod > 0, gracePeriod <= 600 else {
+            throw ValidationError("--grace-period must be between 0 and 600 seconds")
+        }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("unknown --log-level `\(logLevel)`")
+        }
     }
 
     func run() async throws {
@@ -78,7 +88,8 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let configuration = ProxyConfiguration(
             serverArgv: server, policy: loaded, auditPath: auditPath,
-            environment: env ?? environment["MCP_FIREWALL_ENV"] ?? (environment["CI"].map { !$0.isEmpty } == true ? "ci" : "dev"),
+            environment: env ?? environment["MCP_FIREWALL_ENV"]
+                ?? (environment["CI"].map { !$0.isEmpty } == true ? "ci" : "dev"),
             maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit, auditSync: auditSync,
             gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
@@ -124,7 +135,9 @@ enum AuditLocation {
         if let explicit {
             path = explicit
         } else {
-            let state = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
+            let state =
+                environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.local/state")
             path = state + "/mcp-firewall/audit.jsonl"
         }
         let folder = (path as NSString).deletingLastPathComponent
@@ -132,7 +145,8 @@ enum AuditLocation {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             } catch {
-                throw Failure(description: "cannot create the audit log folder \(folder): \(error.localizedDescription)")
+                throw Failure(
+                    description: "cannot create the audit log folder \(folder): \(error.localizedDescription)")
             }
         }
         return path

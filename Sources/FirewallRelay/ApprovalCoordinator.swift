@@ -60,13 +60,16 @@ package final class ApprovalCoordinator: Sendable {
             }
             group.addTask {
                 guard let reason = await job.withdrawal.value() else { return nil }
-                return ApprovalResponse(outcome: .cancelled, approver: Approver(kind: .client, channel: channelName), detail: reason)
+                return ApprovalResponse(
+                    outcome: .cancelled, approver: Approver(kind: .client, channel: channelName), detail: reason)
             }
             var first: ApprovalResponse?
             while first == nil, let next = await group.next() { first = next }
             group.cancelAll()
             return first
-                ?? ApprovalResponse(outcome: .cancelled, approver: Approver(kind: .policy, channel: channelName), detail: "approval interrupted")
+                ?? ApprovalResponse(
+                    outcome: .cancelled, approver: Approver(kind: .policy, channel: channelName),
+                    detail: "approval interrupted")
         }
     }
 

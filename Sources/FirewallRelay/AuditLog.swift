@@ -2,7 +2,7 @@ import FirewallCore
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The append-only audit log file: records are encoded and written under one lock, in order.

@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The MCP server the proxy fronts: spawned with pipes on stdin/stdout, stderr shared with ours.
@@ -70,7 +70,8 @@ package final class ChildProcess: Sendable {
         let status = cArgs.withUnsafeBufferPointer { argvPointer in
             if let cEnv {
                 return cEnv.withUnsafeBufferPointer { envPointer in
-                    posix_spawnp(&childPID, executable, &actions, &attributes, argvPointer.baseAddress!, envPointer.baseAddress!)
+                    posix_spawnp(
+                        &childPID, executable, &actions, &attributes, argvPointer.baseAddress!, envPointer.baseAddress!)
                 }
             }
             return posix_spawnp(&childPID, executable, &actions, &attributes, argvPointer.baseAddress!, environ)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Thin, checked wrappers over the POSIX calls the relay needs.
@@ -15,7 +15,9 @@ enum Posix {
     ///
     /// Uses `writev` so that a large frame and its newline go out without being copied together.
     /// Returns nil on success, or the error that stopped the write.
-    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, suffix: UnsafeRawBufferPointer? = nil) -> POSIXError? {
+    static func writeAll(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer, suffix: UnsafeRawBufferPointer? = nil
+    ) -> POSIXError? {
         var first = bytes
         var second = suffix ?? UnsafeRawBufferPointer(start: nil, count: 0)
         while first.count + second.count > 0 {

@@ -22,7 +22,8 @@ package struct ProxyConfiguration: Sendable {
     package var maxHeldCalls: Int
 
     package init(
-        serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil, maxMessageBytes: Int = 64 << 20,
+        serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil,
+        maxMessageBytes: Int = 64 << 20,
         auditPayloadLimit: Int = 64 << 10, auditSync: Bool = false, gracePeriod: Duration = .seconds(2),
         disableTerminal: Bool = false, maxHeldCalls: Int = 32
     ) {

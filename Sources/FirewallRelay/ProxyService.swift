@@ -36,7 +36,8 @@ package final class ProxyService: Service, Sendable {
     package var outcome: ProxyOutcome? { outcomeBox.withLock { $0 } }
 
     package func run() async throws {
-        let audit = try AuditLog(path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
+        let audit = try AuditLog(
+            path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
         let started = Posix.monotonic()
         audit.append(
             .sessionStart(
@@ -51,10 +52,15 @@ package final class ProxyService: Service, Sendable {
         do {
             child = try ChildProcess(argv: configuration.serverArgv)
         } catch {
-            audit.append(.sessionEnd(.init(reason: "server_failed_to_start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0)))
+            audit.append(
+                .sessionEnd(
+                    .init(
+                        reason: "server_failed_to_start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0
+                    )))
             throw error
         }
-        logger.info("server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
+        logger.info(
+            "server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
         let approvals = ApprovalCoordinator(channels: channels)
         let session = RelaySession(
             policy: configuration.policy, audit: audit, toServer: FrameWriter(fd: child.stdinFD),
@@ -75,7 +81,9 @@ package final class ProxyService: Service, Sendable {
         let termination: ChildProcess.Termination = await withGracefulShutdownHandler {
             await withTaskGroup(of: ChildProcess.Termination?.self) { group in
                 group.addTask {
-                    let end = await Self.pump(clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger) {
+                    let end = await Self.pump(
+                        clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger
+                    ) {
                         session.handleClientFrame($0)
                     } oversized: { size in
                         session.rejectOversized(size)
@@ -86,7 +94,9 @@ package final class ProxyService: Service, Sendable {
                     return nil
                 }
                 group.addTask {
-                    _ = await Self.pump(serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, logger: self.logger) {
+                    _ = await Self.pump(
+                        serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, logger: self.logger
+                    ) {
                         session.handleServerFrame($0)
                     } oversized: { size in
                         self.logger.error("dropped an oversized message from the server", metadata: ["size": "\(size)"])
@@ -158,7 +168,9 @@ package final class ProxyService: Service, Sendable {
         }
         // A final line without a newline is still a message.
         if case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle(frame) }
-        if case .failed(let reason) = end { logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"]) }
+        if case .failed(let reason) = end {
+            logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"])
+        }
         return end
     }
 }

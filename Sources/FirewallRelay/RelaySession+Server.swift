@@ -35,7 +35,9 @@ extension RelaySession {
         toClient.write(outgoing)
     }
 
-    private func serverMessageRecord(_ frame: [UInt8], _ message: ServerMessage, kind override: String?, call: Int?) -> AuditEvent.MessageRecord {
+    private func serverMessageRecord(
+        _ frame: [UInt8], _ message: ServerMessage, kind override: String?, call: Int?
+    ) -> AuditEvent.MessageRecord {
         let kind: String
         var valid = true
         switch message.kind {
@@ -53,13 +55,17 @@ extension RelaySession {
         )
     }
 
-    private func resultRecord(_ frame: [UInt8], _ message: ServerMessage, call: Int, tool: String, request: RelayState.InFlight, id: RequestID)
+    private func resultRecord(
+        _ frame: [UInt8], _ message: ServerMessage, call: Int, tool: String, request: RelayState.InFlight, id: RequestID
+    )
         -> AuditEvent.ResultRecord
     {
         let duration = (Posix.monotonic() - request.startedAt) * 1000
         switch message.kind {
         case .error(_, let code):
-            return .init(outcome: "rpc_error", call: call, id: id, tool: tool, isError: true, errorCode: code, durationMilliseconds: duration)
+            return .init(
+                outcome: "rpc_error", call: call, id: id, tool: tool, isError: true, errorCode: code,
+                durationMilliseconds: duration)
         default:
             let isError = frame.withUnsafeBufferPointer { buffer -> Bool in
                 guard let range = message.resultRange, let members = try? JSONParser.members(buffer, in: range),
@@ -67,36 +73,45 @@ extension RelaySession {
                 else { return false }
                 return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[flag]))) == .bool(true)
             }
-            return .init(outcome: isError ? "tool_error" : "ok", call: call, id: id, tool: tool, isError: isError, errorCode: nil, durationMilliseconds: duration)
+            return .init(
+                outcome: isError ? "tool_error" : "ok", call: call, id: id, tool: tool, isError: isError,
+                errorCode: nil, durationMilliseconds: duration)
         }
     }
 
     private func filterToolList(_ frame: [UInt8], resultRange: Range<Int>) -> [UInt8] {
         let policy = self.policy
         guard
-            let outcome = ToolListFilter.filter(frame, resultRange: resultRange, remove: { tool in
-                policy.deniesUnconditionally(tool: tool.name, annotations: tool.annotations)
-            })
+            let outcome = ToolListFilter.filter(
+                frame, resultRange: resultRange,
+                remove: { tool in
+                    policy.deniesUnconditionally(tool: tool.name, annotations: tool.annotations)
+                })
         else { return frame }
         state.withLock { state in
             for tool in outcome.listed { state.annotations[tool.name] = tool.annotations ?? ToolAnnotations() }
             state.counts.toolsHidden += outcome.removed.count
         }
         if !outcome.removed.isEmpty {
-            logger.info("hid denied tools from tools/list", metadata: ["mcp.tools": "\(outcome.removed.joined(separator: ","))"])
+            logger.info(
+                "hid denied tools from tools/list", metadata: ["mcp.tools": "\(outcome.removed.joined(separator: ","))"]
+            )
         }
         return outcome.frame
     }
 
     private func negotiatedRecord(_ frame: [UInt8], resultRange: Range<Int>) -> AuditEvent {
-        let result = frame.withUnsafeBufferPointer { try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[resultRange])) }
+        let result = frame.withUnsafeBufferPointer {
+            try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[resultRange]))
+        }
         let params = state.withLock { state in
             state.negotiated = true
             return state.initializeParams
         }
         return .sessionNegotiated(
             .init(
-                era: .legacy, protocolVersion: result?["protocolVersion"]?.stringValue, clientInfo: params?["clientInfo"],
+                era: .legacy, protocolVersion: result?["protocolVersion"]?.stringValue,
+                clientInfo: params?["clientInfo"],
                 clientCapabilities: params?["capabilities"], serverInfo: result?["serverInfo"]
             )
         )
@@ -107,14 +122,23 @@ extension RelaySession {
         let (inFlight, held) = state.withLock { $0.serverExited(description) }
         for (id, request) in inFlight {
             if let call = request.call, let tool = request.tool {
-                record(.result(.init(outcome: "server_exited", call: call, id: id, tool: tool, isError: true, errorCode: JSONRPCErrorCode.serverUnavailable, durationMilliseconds: (Posix.monotonic() - request.startedAt) * 1000)))
+                record(
+                    .result(
+                        .init(
+                            outcome: "server_exited", call: call, id: id, tool: tool, isError: true,
+                            errorCode: JSONRPCErrorCode.serverUnavailable,
+                            durationMilliseconds: (Posix.monotonic() - request.startedAt) * 1000)))
             }
-            replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server exited (\(description)) before answering \(request.method)")
+            replyError(
+                id: id, code: JSONRPCErrorCode.serverUnavailable,
+                message: "MCP server exited (\(description)) before answering \(request.method)")
         }
         for (id, hold) in held {
             guard state.withLock({ $0.release(id, approvalID: hold.approvalID) }) != nil else { continue }
             hold.withdrawal.fulfil("the MCP server exited")
-            replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server exited (\(description)) while the call waited for approval")
+            replyError(
+                id: id, code: JSONRPCErrorCode.serverUnavailable,
+                message: "MCP server exited (\(description)) while the call waited for approval")
         }
     }
 

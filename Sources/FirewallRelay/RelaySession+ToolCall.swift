@@ -15,12 +15,15 @@ extension RelaySession {
         let byPolicy = Approver(kind: .policy, channel: "policy")
 
         if let failure = audit.failure {
-            deny(id: id, call: call, era: era, text: "mcp-firewall denied the call to `\(tool)`: \(failure). No call runs unaudited.", events: [])
+            deny(
+                id: id, call: call, era: era,
+                text: "mcp-firewall denied the call to `\(tool)`: \(failure). No call runs unaudited.", events: [])
             return
         }
         if let ended {
             record(incoming)
-            replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server is not running (\(ended))")
+            replyError(
+                id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server is not running (\(ended))")
             return
         }
         switch decision.decision {
@@ -29,17 +32,32 @@ extension RelaySession {
                 $0.counts.allowed += 1
                 $0.forwarded(id, method: "tools/call", call: call, tool: tool, at: Posix.monotonic())
             }
-            let decided = AuditEvent.decision(.init(call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow, decidedBy: byPolicy))
+            let decided = AuditEvent.decision(
+                .init(
+                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
+                    decidedBy: byPolicy))
             guard record(incoming, decided) else {
                 _ = state.withLock { $0.answered(id) }
-                deny(id: id, call: call, era: era, text: "mcp-firewall denied the call to `\(tool)`: \(audit.failure ?? "audit log unavailable"). No call runs unaudited.", events: [])
+                deny(
+                    id: id, call: call, era: era,
+                    text:
+                        "mcp-firewall denied the call to `\(tool)`: \(audit.failure ?? "audit log unavailable"). No call runs unaudited.",
+                    events: [])
                 return
             }
             logger.debug("allowed", metadata: ["mcp.tool": "\(tool)", "rpc.id": "\(id)"])
             toServer.write(frame)
         case .deny:
-            let decided = AuditEvent.decision(.init(call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny, decidedBy: byPolicy))
-            logger.info("denied", metadata: ["mcp.tool": "\(tool)", "rpc.id": "\(id)", "policy.rule": "\(decision.rule?.location.description ?? "default")"])
+            let decided = AuditEvent.decision(
+                .init(
+                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
+                    decidedBy: byPolicy))
+            logger.info(
+                "denied",
+                metadata: [
+                    "mcp.tool": "\(tool)", "rpc.id": "\(id)",
+                    "policy.rule": "\(decision.rule?.location.description ?? "default")",
+                ])
             deny(id: id, call: call, era: era, text: ProxyReply.denialText(decision), events: [incoming, decided])
         case .confirm:
             confirm(frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
@@ -60,13 +78,20 @@ extension RelaySession {
     ) {
         let now = Posix.now()
         guard let channel = approvals.availableChannel else {
-            let approval = AuditEvent.ApprovalTrace(approvalID: "none", outcome: .unattended, detail: "no approver available", requestedAt: now, decidedAt: now)
+            let approval = AuditEvent.ApprovalTrace(
+                approvalID: "none", outcome: .unattended, detail: "no approver available", requestedAt: now,
+                decidedAt: now)
             let decided = AuditEvent.decision(
-                .init(call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
-                      decidedBy: Approver(kind: .policy, channel: "none"), approval: approval)
+                .init(
+                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
+                    decidedBy: Approver(kind: .policy, channel: "none"), approval: approval)
             )
             logger.info("no approver available", metadata: ["mcp.tool": "\(decision.tool)", "rpc.id": "\(id)"])
-            deny(id: id, call: call, era: era, text: ProxyReply.denialText(decision, detail: "No approver available: nobody could be asked to confirm it"), events: [incoming, decided])
+            deny(
+                id: id, call: call, era: era,
+                text: ProxyReply.denialText(
+                    decision, detail: "No approver available: nobody could be asked to confirm it"),
+                events: [incoming, decided])
             return
         }
         let approvalID = "approval-\(call)"
@@ -76,23 +101,36 @@ extension RelaySession {
             approvalID: approvalID, requestedAt: now, withdrawal: OneShot<String>()
         )
         guard state.withLock({ $0.hold(id, held) }) else {
-            let approval = AuditEvent.ApprovalTrace(approvalID: approvalID, outcome: .unattended, detail: "too many calls waiting for approval", requestedAt: now, decidedAt: now)
+            let approval = AuditEvent.ApprovalTrace(
+                approvalID: approvalID, outcome: .unattended, detail: "too many calls waiting for approval",
+                requestedAt: now, decidedAt: now)
             let decided = AuditEvent.decision(
-                .init(call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
-                      decidedBy: Approver(kind: .policy, channel: channel.name), approval: approval)
+                .init(
+                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
+                    decidedBy: Approver(kind: .policy, channel: channel.name), approval: approval)
             )
-            deny(id: id, call: call, era: era, text: ProxyReply.denialText(decision, detail: "Too many calls are already waiting for approval"), events: [incoming, decided])
+            deny(
+                id: id, call: call, era: era,
+                text: ProxyReply.denialText(decision, detail: "Too many calls are already waiting for approval"),
+                events: [incoming, decided])
             return
         }
-        let timeoutMillis = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        record(incoming, .approvalRequested(.init(call: call, id: id, approvalID: approvalID, tool: decision.tool, channel: channel.name, timeoutMilliseconds: timeoutMillis)))
+        let timeoutMillis = Int(
+            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        record(
+            incoming,
+            .approvalRequested(
+                .init(
+                    call: call, id: id, approvalID: approvalID, tool: decision.tool, channel: channel.name,
+                    timeoutMilliseconds: timeoutMillis)))
         let request = ApprovalRequest(
             id: approvalID, tool: decision.tool, arguments: arguments, decision: decision,
             server: configuration.serverDescription, policySHA256: policy.source.sha256,
             requestedAt: now, deadline: now + Double(timeoutMillis) / 1000
         )
         approvals.submit(
-            .init(request: request, channel: channel, timeout: timeout, withdrawal: held.withdrawal) { [self] response in
+            .init(request: request, channel: channel, timeout: timeout, withdrawal: held.withdrawal) {
+                [self] response in
                 self.completeApproval(id: id, approvalID: approvalID, response: response)
             }
         )
@@ -103,14 +141,21 @@ extension RelaySession {
         let decidedAt = Posix.now()
         guard let held = state.withLock({ $0.release(id, approvalID: approvalID) }) else { return }
         let approval = AuditEvent.ApprovalTrace(
-            approvalID: approvalID, outcome: response.outcome, detail: response.detail, requestedAt: held.requestedAt, decidedAt: decidedAt
+            approvalID: approvalID, outcome: response.outcome, detail: response.detail, requestedAt: held.requestedAt,
+            decidedAt: decidedAt
         )
         let approved = response.outcome.allowsCall
         let decided = AuditEvent.decision(
-            .init(call: held.call, id: id, era: held.era, arguments: held.arguments, policy: held.decision,
-                  final: approved ? .allow : .deny, decidedBy: response.approver, approval: approval)
+            .init(
+                call: held.call, id: id, era: held.era, arguments: held.arguments, policy: held.decision,
+                final: approved ? .allow : .deny, decidedBy: response.approver, approval: approval)
         )
-        logger.info("approval finished", metadata: ["approval.id": "\(approvalID)", "approval.outcome": "\(response.outcome.rawValue)", "mcp.tool": "\(held.tool)"])
+        logger.info(
+            "approval finished",
+            metadata: [
+                "approval.id": "\(approvalID)", "approval.outcome": "\(response.outcome.rawValue)",
+                "mcp.tool": "\(held.tool)",
+            ])
         if approved {
             let ended = state.withLock { state -> String? in
                 guard state.serverEnded == nil else { return state.serverEnded }
@@ -121,12 +166,18 @@ extension RelaySession {
             }
             if let ended {
                 record(decided)
-                replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server exited (\(ended)) while the call waited for approval")
+                replyError(
+                    id: id, code: JSONRPCErrorCode.serverUnavailable,
+                    message: "MCP server exited (\(ended)) while the call waited for approval")
                 return
             }
             guard record(decided) else {
                 _ = state.withLock { $0.answered(id) }
-                deny(id: id, call: held.call, era: held.era, text: "mcp-firewall denied the call to `\(held.tool)`: \(audit.failure ?? "audit log unavailable"). No call runs unaudited.", events: [])
+                deny(
+                    id: id, call: held.call, era: held.era,
+                    text:
+                        "mcp-firewall denied the call to `\(held.tool)`: \(audit.failure ?? "audit log unavailable"). No call runs unaudited.",
+                    events: [])
                 return
             }
             toServer.write(held.frame)
@@ -138,6 +189,10 @@ extension RelaySession {
             record(decided)
             return
         }
-        deny(id: id, call: held.call, era: held.era, text: ProxyReply.denialText(held.decision, detail: "Confirmation \(response.outcome.rawValue): \(response.detail)"), events: [decided])
+        deny(
+            id: id, call: held.call, era: held.era,
+            text: ProxyReply.denialText(
+                held.decision, detail: "Confirmation \(response.outcome.rawValue): \(response.detail)"),
+            events: [decided])
     }
 }

@@ -67,7 +67,11 @@ package final class RelaySession: Sendable {
         switch message.kind {
         case .request(let id, let method):
             if state.withLock({ $0.isOutstanding(id) }) {
-                reject(frame, ClientMessage.Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id \(id) is already in use by a pending request", id: id))
+                reject(
+                    frame,
+                    ClientMessage.Rejection(
+                        code: JSONRPCErrorCode.invalidRequest,
+                        message: "Invalid request: id \(id) is already in use by a pending request", id: id))
                 return
             }
             if method == "tools/call" {
@@ -101,7 +105,8 @@ package final class RelaySession: Sendable {
         if let id, let method {
             if let ended = state.withLock({ $0.serverEnded }) {
                 record(.message(clientMessageRecord(frame, message)))
-                replyError(id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server is not running (\(ended))")
+                replyError(
+                    id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server is not running (\(ended))")
                 return
             }
             state.withLock { $0.forwarded(id, method: method, at: Posix.monotonic()) }
@@ -112,7 +117,8 @@ package final class RelaySession: Sendable {
 
     private func reject(_ frame: [UInt8], _ rejection: ClientMessage.Rejection) {
         state.withLock { $0.counts.rejected += 1 }
-        logger.warning("rejected client message", metadata: ["rpc.error": "\(rejection.code)", "reason": "\(rejection.message)"])
+        logger.warning(
+            "rejected client message", metadata: ["rpc.error": "\(rejection.code)", "reason": "\(rejection.message)"])
         let payload = AuditPayload(frame, isValidJSON: false, limit: configuration.auditPayloadLimit)
         record(.rejection(.init(id: rejection.id, code: rejection.code, message: rejection.message, payload: payload)))
         replyError(id: rejection.id, code: rejection.code, message: rejection.message)
@@ -140,7 +146,9 @@ package final class RelaySession: Sendable {
         )
     }
 
-    func proxyMessageRecord(_ reply: [UInt8], kind: String, id: RequestID?, call: Int? = nil) -> AuditEvent.MessageRecord {
+    func proxyMessageRecord(
+        _ reply: [UInt8], kind: String, id: RequestID?, call: Int? = nil
+    ) -> AuditEvent.MessageRecord {
         AuditEvent.MessageRecord(
             direction: .proxyToClient, kind: kind, method: nil, id: id, call: call,
             payload: AuditPayload(reply, isValidJSON: true, limit: configuration.auditPayloadLimit)
@@ -168,7 +176,8 @@ package final class RelaySession: Sendable {
             .sessionNegotiated(
                 .init(
                     era: .modern, protocolVersion: meta?[ProtocolEra.protocolVersionKey]?.stringValue,
-                    clientInfo: meta?[ProtocolEra.clientInfoKey], clientCapabilities: meta?[ProtocolEra.clientCapabilitiesKey],
+                    clientInfo: meta?[ProtocolEra.clientInfoKey],
+                    clientCapabilities: meta?[ProtocolEra.clientCapabilitiesKey],
                     serverInfo: nil
                 )
             )
@@ -186,7 +195,11 @@ extension RelaySession {
         state.withLock { $0.counts.rejected += 1 }
         let message = "Message too large: \(size) bytes exceeds the proxy's limit"
         logger.warning("rejected oversized client message", metadata: ["size": "\(size)"])
-        record(.rejection(.init(id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message, payload: AuditPayload([], isValidJSON: false, limit: 0))))
+        record(
+            .rejection(
+                .init(
+                    id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message,
+                    payload: AuditPayload([], isValidJSON: false, limit: 0))))
         replyError(id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message)
     }
 }

@@ -75,7 +75,9 @@ package struct RelayState: Sendable {
     }
 
     /// Records a request as forwarded.
-    package mutating func forwarded(_ id: RequestID, method: String, call: Int? = nil, tool: String? = nil, at time: Double) {
+    package mutating func forwarded(
+        _ id: RequestID, method: String, call: Int? = nil, tool: String? = nil, at time: Double
+    ) {
         inFlight[id] = InFlight(method: method, call: call, tool: tool, startedAt: time)
     }
 
@@ -98,7 +100,9 @@ package struct RelayState: Sendable {
     }
 
     /// The server is gone: everything in flight or held must be answered with an error.
-    package mutating func serverExited(_ description: String) -> (inFlight: [(RequestID, InFlight)], held: [(RequestID, Held)]) {
+    package mutating func serverExited(
+        _ description: String
+    ) -> (inFlight: [(RequestID, InFlight)], held: [(RequestID, Held)]) {
         serverEnded = description
         let pending = inFlight.map { ($0.key, $0.value) }
         let waiting = held.map { ($0.key, $0.value) }

@@ -2,7 +2,7 @@ import FirewallCore
 import Foundation
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Asks the person at the controlling terminal (`/dev/tty`), which works while the MCP client owns
@@ -25,7 +25,8 @@ package final class TerminalApprovalChannel: ApprovalChannel {
 
     package func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
         guard await queue.acquire() else {
-            return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "withdrawn before the prompt was shown")
+            return ApprovalResponse(
+                outcome: .cancelled, approver: approver, detail: "withdrawn before the prompt was shown")
         }
         defer { queue.release() }
         let wake: (read: Int32, write: Int32)
@@ -55,9 +56,12 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         // The prompt thread always finishes promptly once woken; wait so the pipe outlives it.
         let final = await Self.settle(answer, result)
         switch final {
-        case .approved: return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved at the terminal")
-        case .declined: return ApprovalResponse(outcome: .declined, approver: approver, detail: "declined at the terminal")
-        case .interrupted: return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "the prompt was withdrawn")
+        case .approved:
+            return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved at the terminal")
+        case .declined:
+            return ApprovalResponse(outcome: .declined, approver: approver, detail: "declined at the terminal")
+        case .interrupted:
+            return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "the prompt was withdrawn")
         case .failed(let reason): return unavailable(reason)
         }
     }
@@ -65,7 +69,9 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     private var approver: Approver { Approver(kind: .human, channel: name, identity: identity) }
 
     private func unavailable(_ reason: String) -> ApprovalResponse {
-        ApprovalResponse(outcome: .unattended, approver: Approver(kind: .policy, channel: name), detail: "terminal unavailable: \(reason)")
+        ApprovalResponse(
+            outcome: .unattended, approver: Approver(kind: .policy, channel: name),
+            detail: "terminal unavailable: \(reason)")
     }
 
     private static func settle(_ answer: OneShot<PromptResult>, _ result: PromptResult?) async -> PromptResult {
@@ -91,7 +97,9 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         }
         say(prompt)
         var line: [UInt8] = []
-        var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+        ]
         while true {
             fds[0].revents = 0
             fds[1].revents = 0
@@ -130,7 +138,9 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         writer.value(request.arguments)
         var arguments = sanitize(String(decoding: writer.bytes, as: UTF8.self))
         if arguments.count > 600 { arguments = String(arguments.prefix(600)) + "… (\(writer.bytes.count) bytes)" }
-        let rule = decision.rule.map { "`\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)" } ?? "\(decision.toolClass.rawValue) default"
+        let rule =
+            decision.rule.map { "`\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)" }
+            ?? "\(decision.toolClass.rawValue) default"
         let seconds = Int((request.deadline - request.requestedAt).rounded())
         return """
 

@@ -1,9 +1,9 @@
 import FirewallCLI
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The `mcp-firewall` executable: ignore SIGPIPE, then hand over to the root command.

@@ -32,7 +32,10 @@ package enum AuditEvent: Sendable {
         package var environment: String?
         package var payloadLimit: Int
 
-        package init(proxyVersion: String, pid: Int, serverArgv: [String], policy: Policy.Source, environment: String?, payloadLimit: Int) {
+        package init(
+            proxyVersion: String, pid: Int, serverArgv: [String], policy: Policy.Source, environment: String?,
+            payloadLimit: Int
+        ) {
             self.proxyVersion = proxyVersion
             self.pid = pid
             self.serverArgv = serverArgv
@@ -50,7 +53,10 @@ package enum AuditEvent: Sendable {
         package var clientCapabilities: JSONValue?
         package var serverInfo: JSONValue?
 
-        package init(era: ProtocolEra, protocolVersion: String?, clientInfo: JSONValue?, clientCapabilities: JSONValue?, serverInfo: JSONValue?) {
+        package init(
+            era: ProtocolEra, protocolVersion: String?, clientInfo: JSONValue?, clientCapabilities: JSONValue?,
+            serverInfo: JSONValue?
+        ) {
             self.era = era
             self.protocolVersion = protocolVersion
             self.clientInfo = clientInfo
@@ -77,7 +83,9 @@ package enum AuditEvent: Sendable {
         package var call: Int?
         package var payload: AuditPayload
 
-        package init(direction: Direction, kind: String, method: String?, id: RequestID?, call: Int? = nil, payload: AuditPayload) {
+        package init(
+            direction: Direction, kind: String, method: String?, id: RequestID?, call: Int? = nil, payload: AuditPayload
+        ) {
             self.direction = direction
             self.kind = kind
             self.method = method
@@ -96,7 +104,9 @@ package enum AuditEvent: Sendable {
         package var channel: String
         package var timeoutMilliseconds: Int
 
-        package init(call: Int, id: RequestID, approvalID: String, tool: String, channel: String, timeoutMilliseconds: Int) {
+        package init(
+            call: Int, id: RequestID, approvalID: String, tool: String, channel: String, timeoutMilliseconds: Int
+        ) {
             self.call = call
             self.id = id
             self.approvalID = approvalID
@@ -118,7 +128,10 @@ package enum AuditEvent: Sendable {
         package var decidedBy: Approver
         package var approval: ApprovalTrace?
 
-        package init(call: Int, id: RequestID, era: ProtocolEra, arguments: JSONValue, policy: PolicyDecision, final: Decision, decidedBy: Approver, approval: ApprovalTrace? = nil) {
+        package init(
+            call: Int, id: RequestID, era: ProtocolEra, arguments: JSONValue, policy: PolicyDecision, final: Decision,
+            decidedBy: Approver, approval: ApprovalTrace? = nil
+        ) {
             self.call = call
             self.id = id
             self.era = era
@@ -138,7 +151,9 @@ package enum AuditEvent: Sendable {
         package var requestedAt: Double
         package var decidedAt: Double
 
-        package init(approvalID: String, outcome: ApprovalOutcome, detail: String, requestedAt: Double, decidedAt: Double) {
+        package init(
+            approvalID: String, outcome: ApprovalOutcome, detail: String, requestedAt: Double, decidedAt: Double
+        ) {
             self.approvalID = approvalID
             self.outcome = outcome
             self.detail = detail
@@ -173,7 +188,10 @@ package enum AuditEvent: Sendable {
         package var errorCode: Int?
         package var durationMilliseconds: Double
 
-        package init(outcome: String, call: Int, id: RequestID, tool: String, isError: Bool, errorCode: Int?, durationMilliseconds: Double) {
+        package init(
+            outcome: String, call: Int, id: RequestID, tool: String, isError: Bool, errorCode: Int?,
+            durationMilliseconds: Double
+        ) {
             self.outcome = outcome
             self.call = call
             self.id = id

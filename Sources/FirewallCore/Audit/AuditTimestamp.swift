@@ -12,7 +12,8 @@ package enum AuditTimestamp {
         let (year, month, day) = civil(fromDays: days)
         let secondsOfDay = micros / 1_000_000
         let fraction = micros % 1_000_000
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):\(pad(secondsOfDay % 3600 / 60, 2)):\(pad(secondsOfDay % 60, 2)).\(pad(fraction, 6))Z"
+        return
+            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondsOfDay / 3600, 2)):\(pad(secondsOfDay % 3600 / 60, 2)):\(pad(secondsOfDay % 60, 2)).\(pad(fraction, 6))Z"
     }
 
     /// Howard Hinnant's days-to-civil algorithm.

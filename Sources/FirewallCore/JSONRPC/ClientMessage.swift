@@ -71,8 +71,13 @@ package struct ClientMessage: Sendable {
         let members: [(key: String, value: Range<Int>)]
         switch topLevel {
         case .object(let found): members = found
-        case .array: throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: JSON-RPC batches are not supported", id: nil)
-        case .scalar: throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: not a JSON object", id: nil)
+        case .array:
+            throw Rejection(
+                code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: JSON-RPC batches are not supported",
+                id: nil)
+        case .scalar:
+            throw Rejection(
+                code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: not a JSON object", id: nil)
         }
         var id: RequestID?
         func value(_ key: String) throws(Rejection) -> JSONValue? {
@@ -80,13 +85,16 @@ package struct ClientMessage: Sendable {
             do {
                 return try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]))
             } catch {
-                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(key): \(error)", id: id)
+                throw Rejection(
+                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(key): \(error)", id: id)
             }
         }
         let idValue = try value("id")
         if let idValue {
             guard let parsed = RequestID(idValue) else {
-                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id must be a string or a number", id: nil)
+                throw Rejection(
+                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id must be a string or a number",
+                    id: nil)
             }
             id = parsed
         }
@@ -95,7 +103,8 @@ package struct ClientMessage: Sendable {
         }
         guard try value("jsonrpc") == .string("2.0") else { throw reject("jsonrpc must be \"2.0\"") }
         let params = try value("params")
-        if let params, case .object = params {} else if params != nil {
+        if let params, case .object = params {
+        } else if params != nil {
             throw reject("params must be an object")
         }
         let hasResult = members.contains { $0.key == "result" }
@@ -103,7 +112,8 @@ package struct ClientMessage: Sendable {
         if let methodValue = try value("method") {
             guard case .string(let method) = methodValue else { throw reject("method must be a string") }
             guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
-            let message = ClientMessage(kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
+            let message = ClientMessage(
+                kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
             if method == "tools/call", id != nil { try message.validateToolCall() }
             return message
         }
@@ -116,14 +126,20 @@ package struct ClientMessage: Sendable {
 
     private func validateToolCall() throws(Rejection) {
         guard case .object = params else {
-            throw Rejection(code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call needs params with a tool name", id: id)
+            throw Rejection(
+                code: JSONRPCErrorCode.invalidParams,
+                message: "Invalid params: tools/call needs params with a tool name", id: id)
         }
         guard params?["name"]?.stringValue != nil else {
-            throw Rejection(code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call needs a string \"name\"", id: id)
+            throw Rejection(
+                code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call needs a string \"name\"",
+                id: id)
         }
         if let arguments = params?["arguments"] {
             guard case .object = arguments else {
-                throw Rejection(code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call \"arguments\" must be an object", id: id)
+                throw Rejection(
+                    code: JSONRPCErrorCode.invalidParams,
+                    message: "Invalid params: tools/call \"arguments\" must be an object", id: id)
             }
         }
     }

@@ -2,18 +2,24 @@ extension JSONParser {
     /// The members of the object spanning `range` (surrounding whitespace allowed), as key and value range.
     ///
     /// Values are skipped after a structural check; duplicate keys at this level are an error.
-    package static func members(_ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(JSONParseError)
+    package static func members(
+        _ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>
+    ) throws(JSONParseError)
         -> [(key: String, value: Range<Int>)]
     {
         let slice = UnsafeBufferPointer(rebasing: buffer[range])
         guard case .object(let members) = try topLevelMembers(slice) else {
             throw JSONParseError(offset: range.lowerBound, reason: "expected an object")
         }
-        return members.map { ($0.key, ($0.value.lowerBound + range.lowerBound)..<($0.value.upperBound + range.lowerBound)) }
+        return members.map {
+            ($0.key, ($0.value.lowerBound + range.lowerBound)..<($0.value.upperBound + range.lowerBound))
+        }
     }
 
     /// The byte ranges of the elements of the array spanning `range`.
-    package static func elements(_ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>) throws(JSONParseError)
+    package static func elements(
+        _ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>
+    ) throws(JSONParseError)
         -> [Range<Int>]
     {
         var lower = range.lowerBound
@@ -35,7 +41,9 @@ extension JSONParser {
             ranges.append(start..<index)
             skipSpace()
             guard index < upper - 1 else { break }
-            guard buffer[index] == UInt8(ascii: ",") else { throw JSONParseError(offset: index, reason: "expected ','") }
+            guard buffer[index] == UInt8(ascii: ",") else {
+                throw JSONParseError(offset: index, reason: "expected ','")
+            }
             index += 1
         }
         return ranges

@@ -25,7 +25,9 @@ package struct JSONParser {
     }
 
     /// Parses one complete JSON document.
-    package static func parse(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError)
+    package static func parse(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256
+    ) throws(JSONParseError)
         -> JSONValue
     {
         var parser = JSONParser(buffer, maxDepth: maxDepth)
@@ -64,7 +66,9 @@ package struct JSONParser {
     ///
     /// Returns each key (unescaped) with the byte range of its value. Values are validated
     /// structurally; duplicate top-level keys are an error.
-    package static func topLevelMembers(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError)
+    package static func topLevelMembers(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256
+    ) throws(JSONParseError)
         -> TopLevel
     {
         var parser = JSONParser(buffer, maxDepth: maxDepth)
@@ -118,7 +122,9 @@ package struct JSONParser {
     }
 
     /// The index just past the one value starting at `start`, which must end by `limit`.
-    static func valueEnd(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int) throws(JSONParseError) -> Int {
+    static func valueEnd(
+        _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int
+    ) throws(JSONParseError) -> Int {
         let slice = UnsafeBufferPointer(rebasing: buffer[..<limit])
         var parser = JSONParser(slice, start: start, maxDepth: 256)
         try parser.skipValue()
@@ -183,7 +189,9 @@ package struct JSONParser {
             guard let next = peek() else { throw error("unterminated object") }
             index += 1
             if next == UInt8(ascii: "}") { break }
-            guard next == UInt8(ascii: ",") else { throw JSONParseError(offset: index - 1, reason: "expected ',' or '}'") }
+            guard next == UInt8(ascii: ",") else {
+                throw JSONParseError(offset: index - 1, reason: "expected ',' or '}'")
+            }
         }
         depth -= 1
         return .object(members)
@@ -205,7 +213,9 @@ package struct JSONParser {
             guard let next = peek() else { throw error("unterminated array") }
             index += 1
             if next == UInt8(ascii: "]") { break }
-            guard next == UInt8(ascii: ",") else { throw JSONParseError(offset: index - 1, reason: "expected ',' or ']'") }
+            guard next == UInt8(ascii: ",") else {
+                throw JSONParseError(offset: index - 1, reason: "expected ',' or ']'")
+            }
         }
         depth -= 1
         return .array(items)

@@ -106,6 +106,8 @@ package struct ArgumentCondition: Sendable {
     }
 
     private func typeError(_ value: JSONValue, expected: String) -> Outcome {
-        .error("argument `\(path)` is \(value.typeDescription) but the rule at \(location.fileAndLine) expects \(expected)")
+        .error(
+            "argument `\(path)` is \(value.typeDescription) but the rule at \(location.fileAndLine) expects \(expected)"
+        )
     }
 }

@@ -46,7 +46,9 @@ package struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                     let low = scalars[cursor]
                     if cursor + 2 < scalars.count, scalars[cursor + 1] == "-", scalars[cursor + 2] != "]" {
                         let high = scalars[cursor + 2]
-                        guard low <= high else { throw GlobPatternError(message: "range \(low)-\(high) is reversed in glob `\(source)`") }
+                        guard low <= high else {
+                            throw GlobPatternError(message: "range \(low)-\(high) is reversed in glob `\(source)`")
+                        }
                         ranges.append(low...high)
                         cursor += 3
                     } else {
@@ -55,11 +57,15 @@ package struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
                     }
                     first = false
                 }
-                guard cursor < scalars.count else { throw GlobPatternError(message: "unclosed `[` in glob `\(source)`") }
+                guard cursor < scalars.count else {
+                    throw GlobPatternError(message: "unclosed `[` in glob `\(source)`")
+                }
                 tokens.append(.set(ranges: ranges, negated: negated))
                 index = cursor + 1
             case "\\":
-                guard index + 1 < scalars.count else { throw GlobPatternError(message: "glob `\(source)` ends with a lone `\\`") }
+                guard index + 1 < scalars.count else {
+                    throw GlobPatternError(message: "glob `\(source)` ends with a lone `\\`")
+                }
                 tokens.append(.literal(scalars[index + 1]))
                 index += 2
             default:

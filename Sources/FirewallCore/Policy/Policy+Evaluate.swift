@@ -28,7 +28,8 @@ extension Policy {
                 )
             }
         }
-        let (toolClass, classSource, classRule) = classify(tool: tool, applicable: applicable, annotations: annotations, listed: !named.isEmpty)
+        let (toolClass, classSource, classRule) = classify(
+            tool: tool, applicable: applicable, annotations: annotations, listed: !named.isEmpty)
         let tags = applicable.reduce(into: [String]()) { tags, rule in
             for tag in rule.tags where !tags.contains(tag) { tags.append(tag) }
         }
@@ -66,7 +67,8 @@ extension Policy {
         if named.contains(where: { $0.decision != nil && $0.decision != .deny }) { return false }
         if named.isEmpty, let decision = unlisted.decision { return decision == .deny }
         let unconditional = named.filter { $0.conditions.isEmpty }
-        let (base, _, _) = classify(tool: tool, applicable: unconditional, annotations: annotations, listed: !named.isEmpty)
+        let (base, _, _) = classify(
+            tool: tool, applicable: unconditional, annotations: annotations, listed: !named.isEmpty)
         var reachable: Set<ToolClass> = [base]
         for rule in named where !rule.conditions.isEmpty {
             if let raised = rule.toolClass { reachable.insert(max(base, raised)) }
@@ -74,7 +76,9 @@ extension Policy {
         return reachable.allSatisfy { defaultDecision(for: $0) == .deny }
     }
 
-    private func classify(tool: String, applicable: [PolicyRule], annotations: ToolAnnotations?, listed: Bool)
+    private func classify(
+        tool: String, applicable: [PolicyRule], annotations: ToolAnnotations?, listed: Bool
+    )
         -> (ToolClass, PolicyDecision.ClassSource, PolicyRule?)
     {
         if let classRule = applicable.filter({ $0.toolClass != nil }).max(by: { $0.toolClass! < $1.toolClass! }) {

@@ -58,7 +58,8 @@ package struct PolicyDecision: Sendable {
         if let rule {
             text += " by rule `\(ruleName ?? rule.patternDescription)` (\(rule.location.fileAndLine))"
         } else {
-            text += " by the \(decisionSource == .unlistedSetting ? "unlisted" : "\(toolClass.rawValue) default") setting"
+            text +=
+                " by the \(decisionSource == .unlistedSetting ? "unlisted" : "\(toolClass.rawValue) default") setting"
         }
         return text + ": \(reason)"
     }

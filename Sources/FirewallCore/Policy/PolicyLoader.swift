@@ -4,14 +4,21 @@ import Yams
 package enum PolicyLoader {
     static let topLevelKeys = ["version", "description", "defaults", "unlisted", "approval", "tools"]
     static let ruleKeys = ["name", "class", "decision", "when", "reason", "tags"]
-    static let operatorKeys = ["equals", "not_equals", "in", "not_in", "glob", "regex", "gt", "gte", "lt", "lte", "exists"]
-    static let decisionHints = ["no": "deny", "n": "deny", "off": "deny", "false": "deny", "yes": "allow", "y": "allow", "on": "allow", "true": "allow"]
+    static let operatorKeys = [
+        "equals", "not_equals", "in", "not_in", "glob", "regex", "gt", "gte", "lt", "lte", "exists",
+    ]
+    static let decisionHints = [
+        "no": "deny", "n": "deny", "off": "deny", "false": "deny", "yes": "allow", "y": "allow", "on": "allow",
+        "true": "allow",
+    ]
 
     /// Loads a policy from its text. `path` is used for diagnostics and the audit log.
     ///
     /// Returns the policy and any warnings, or throws a `PolicyError` holding every diagnostic
     /// (errors and warnings) when there is at least one error.
-    package static func load(text: String, path: String) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
+    package static func load(
+        text: String, path: String
+    ) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
         var reader = YAMLReader(file: path)
         let policy = parse(text: text, path: path, reader: &reader)
         if let policy, !reader.diagnostics.contains(where: { $0.severity == .error }) {
@@ -24,7 +31,10 @@ package enum PolicyLoader {
         let root: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
-                reader.append(PolicyDiagnostic(.error, "the policy file is empty", at: SourceLocation(file: path, line: 1, column: 1), hint: "start with `version: 1`"))
+                reader.append(
+                    PolicyDiagnostic(
+                        .error, "the policy file is empty", at: SourceLocation(file: path, line: 1, column: 1),
+                        hint: "start with `version: 1`"))
                 return nil
             }
             root = composed
@@ -40,8 +50,12 @@ package enum PolicyLoader {
             case "version":
                 sawVersion = true
                 if let version = reader.int(value, "version") {
-                    if version == 1 { policy.version = version } else {
-                        reader.error("policy version \(version) is not supported", at: value, hint: "this mcp-firewall reads version 1")
+                    if version == 1 {
+                        policy.version = version
+                    } else {
+                        reader.error(
+                            "policy version \(version) is not supported", at: value,
+                            hint: "this mcp-firewall reads version 1")
                     }
                 }
             case "description":
@@ -69,7 +83,8 @@ package enum PolicyLoader {
         let classes = ToolClass.allCases.map(\.rawValue)
         for (key, _, value) in reader.mapping(node, "defaults", allowed: classes) ?? [] {
             guard let toolClass = ToolClass(rawValue: key),
-                let word = reader.word(value, "defaults.\(key)", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints),
+                let word = reader.word(
+                    value, "defaults.\(key)", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints),
                 let decision = Decision(rawValue: word)
             else { continue }
             defaults[toolClass] = decision
@@ -82,10 +97,12 @@ package enum PolicyLoader {
         for (key, _, value) in reader.mapping(node, "unlisted", allowed: ["class", "decision"]) ?? [] {
             switch key {
             case "class":
-                let word = reader.word(value, "unlisted.class", allowed: ["annotations"] + ToolClass.allCases.map(\.rawValue))
+                let word = reader.word(
+                    value, "unlisted.class", allowed: ["annotations"] + ToolClass.allCases.map(\.rawValue))
                 unlisted.toolClass = word.flatMap(ToolClass.init(rawValue:))
             default:
-                let word = reader.word(value, "unlisted.decision", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints)
+                let word = reader.word(
+                    value, "unlisted.decision", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints)
                 unlisted.decision = word.flatMap(Decision.init(rawValue:))
             }
         }
@@ -135,7 +152,8 @@ package enum PolicyLoader {
                 rule.toolClass = word.flatMap(ToolClass.init(rawValue:))
                 valid = valid && word != nil
             case "decision":
-                let word = reader.word(value, "decision", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints)
+                let word = reader.word(
+                    value, "decision", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints)
                 rule.decision = word.flatMap(Decision.init(rawValue:))
                 valid = valid && word != nil
             case "when":
@@ -153,11 +171,14 @@ package enum PolicyLoader {
             }
         }
         if !sawName {
-            reader.error("\(what) has no `name`", at: node, hint: "add `name: TOOL` (exact name or glob such as `github.*`)")
+            reader.error(
+                "\(what) has no `name`", at: node, hint: "add `name: TOOL` (exact name or glob such as `github.*`)")
             return nil
         }
         if rule.toolClass == nil, rule.decision == nil, valid {
-            reader.warning("rule `\(rule.patternDescription)` neither classifies nor decides", at: node, hint: "add `class:` or `decision:`")
+            reader.warning(
+                "rule `\(rule.patternDescription)` neither classifies nor decides", at: node,
+                hint: "add `class:` or `decision:`")
         }
         return valid ? rule : nil
     }
@@ -182,7 +203,9 @@ package enum PolicyLoader {
                     operators.append(op)
                 }
                 if operators.isEmpty, valid {
-                    reader.error("condition on `\(path)` has no operator", at: value, hint: "use one of: \(operatorKeys.joined(separator: ", "))")
+                    reader.error(
+                        "condition on `\(path)` has no operator", at: value,
+                        hint: "use one of: \(operatorKeys.joined(separator: ", "))")
                     valid = false
                 }
             } else if let operand = reader.jsonValue(value, "when.\(path)") {
@@ -195,7 +218,9 @@ package enum PolicyLoader {
         return valid ? conditions : nil
     }
 
-    private static func parseOperator(_ name: String, _ operand: Node, at node: Node, reader: inout YAMLReader) -> ArgumentCondition.Operator? {
+    private static func parseOperator(
+        _ name: String, _ operand: Node, at node: Node, reader: inout YAMLReader
+    ) -> ArgumentCondition.Operator? {
         let what = "`\(name)`"
         switch name {
         case "equals": return reader.jsonValue(operand, what).map { .equals($0) }
@@ -242,11 +267,13 @@ package enum PolicyLoader {
             return PolicyDiagnostic(.error, "YAML syntax: \(message)", at: at(mark))
         case .duplicatedKeysInMapping(let duplicates, let context):
             return PolicyDiagnostic(
-                .error, "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in a mapping", at: at(context.mark),
+                .error, "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in a mapping",
+                at: at(context.mark),
                 hint: "each key may appear once; YAML would otherwise silently keep only one"
             )
         default:
-            return PolicyDiagnostic(.error, "cannot read the policy: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
+            return PolicyDiagnostic(
+                .error, "cannot read the policy: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
         }
     }
 }

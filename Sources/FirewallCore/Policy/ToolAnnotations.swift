@@ -5,7 +5,9 @@ package struct ToolAnnotations: Sendable, Hashable {
     package var idempotentHint: Bool?
     package var openWorldHint: Bool?
 
-    package init(readOnlyHint: Bool? = nil, destructiveHint: Bool? = nil, idempotentHint: Bool? = nil, openWorldHint: Bool? = nil) {
+    package init(
+        readOnlyHint: Bool? = nil, destructiveHint: Bool? = nil, idempotentHint: Bool? = nil, openWorldHint: Bool? = nil
+    ) {
         self.readOnlyHint = readOnlyHint
         self.destructiveHint = destructiveHint
         self.idempotentHint = idempotentHint

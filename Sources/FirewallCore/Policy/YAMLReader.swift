@@ -35,7 +35,9 @@ struct YAMLReader {
     }
 
     /// The pairs of a mapping with string keys, reporting keys outside `allowed`.
-    mutating func mapping(_ node: Node, _ what: String, allowed: [String]?) -> [(key: String, keyNode: Node, value: Node)]? {
+    mutating func mapping(
+        _ node: Node, _ what: String, allowed: [String]?
+    ) -> [(key: String, keyNode: Node, value: Node)]? {
         guard case .mapping(let mapping) = node else {
             error("\(what) must be a mapping, found \(Self.kind(of: node))", at: node)
             return nil
@@ -67,21 +69,26 @@ struct YAMLReader {
             return nil
         }
         if scalar.style == .plain, Self.yaml11Booleans.contains(scalar.string) {
-            error("\(what) is `\(scalar.string)`, which YAML 1.1 reads as a boolean", at: node, hint: "quote it: \"\(scalar.string)\"")
+            error(
+                "\(what) is `\(scalar.string)`, which YAML 1.1 reads as a boolean", at: node,
+                hint: "quote it: \"\(scalar.string)\"")
             return nil
         }
         return scalar.string
     }
 
     /// One of `allowed`, with a hint for near misses and for YAML 1.1 booleans.
-    mutating func word(_ node: Node, _ what: String, allowed: [String], booleanHints: [String: String] = [:]) -> String? {
+    mutating func word(_ node: Node, _ what: String, allowed: [String], booleanHints: [String: String] = [:]) -> String?
+    {
         guard case .scalar(let scalar) = node else {
             error("\(what) must be one of \(allowed.joined(separator: ", ")), found \(Self.kind(of: node))", at: node)
             return nil
         }
         let text = scalar.string
         if scalar.style == .plain, Self.yaml11Booleans.contains(text) {
-            let hint = booleanHints[text.lowercased()].map { "did you mean `\($0)`?" } ?? "expected one of: \(allowed.joined(separator: ", "))"
+            let hint =
+                booleanHints[text.lowercased()].map { "did you mean `\($0)`?" }
+                ?? "expected one of: \(allowed.joined(separator: ", "))"
             error("\(what) is `\(text)`, which YAML 1.1 reads as a boolean, not a word", at: node, hint: hint)
             return nil
         }
@@ -106,7 +113,8 @@ struct YAMLReader {
 
     /// A number scalar (integer or decimal).
     mutating func number(_ node: Node, _ what: String) -> Double? {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Double(scalar.string), value.isFinite else {
+        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Double(scalar.string), value.isFinite
+        else {
             error("\(what) must be a number", at: node)
             return nil
         }
@@ -164,7 +172,9 @@ struct YAMLReader {
             guard scalar.style == .plain else { return .string(text) }
             if text == "true" || text == "false" { return .bool(text == "true") }
             if Self.yaml11Booleans.contains(text) {
-                error("\(what) is `\(text)`, which YAML 1.1 reads as a boolean", at: node, hint: "write true/false, or quote it")
+                error(
+                    "\(what) is `\(text)`, which YAML 1.1 reads as a boolean", at: node,
+                    hint: "write true/false, or quote it")
                 return nil
             }
             if text == "null" || text == "~" { return .null }
