@@ -20,10 +20,15 @@ struct Options {
     var inFlight = 64
     var largeMegabytes = 10
     var largeRuns = 5
+    var inProcessOnly = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
         while let flag = iterator.next() {
+            if flag == "--in-process-only" {
+                inProcessOnly = true
+                continue
+            }
             let value = iterator.next().flatMap(Int.init) ?? 0
             switch flag {
             case "--calls": calls = value
@@ -153,6 +158,7 @@ struct Run {
     var throughput = 0.0
     var large = 0.0
     var rss = 0.0
+    var rssBeforeLarge = 0.0
 }
 
 func measure(_ argv: [String]) async throws -> Run {
@@ -163,6 +169,7 @@ func measure(_ argv: [String]) async throws -> Run {
         run.latency = await latencies(client, count: options.calls, firstID: 2_000_000).sorted()
         run.throughput = await throughput(
             client, total: options.pipelinedCalls, inFlight: options.inFlight, firstID: 3_000_000)
+        run.rssBeforeLarge = peakRSS(client.process.pid)
         run.large = await largeResult(
             client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 4_000_000)
         run.rss = peakRSS(client.process.pid)
@@ -170,6 +177,12 @@ func measure(_ argv: [String]) async throws -> Run {
     }
 }
 
+let inProcess = try InProcessCost.measure(
+    policyPath: policyPath, auditPath: workFolder + "/inprocess.jsonl", calls: options.calls)
+if options.inProcessOnly {
+    print("firewall CPU per allowed call, in process: \(inProcess.perCallMicros) µs")
+    exit(0)
+}
 let direct = try await measure(server)
 let viaProxy = try await measure(proxied)
 func fmt(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
@@ -185,6 +198,12 @@ print(
 )
 print(
     "| \(options.largeMegabytes) MB result (ms, median of \(options.largeRuns)) | \(fmt(direct.large)) | \(fmt(viaProxy.large)) | \(fmt(viaProxy.large / direct.large, 2))× |"
+)
+print(
+    "| firewall CPU per allowed call, in process (µs) | | \(fmt(inProcess.perCallMicros)) | audit: \(inProcess.auditBytes / max(1, options.calls)) B/call |"
+)
+print(
+    "| peak RSS before the large results (MiB) | \(fmt(direct.rssBeforeLarge)) (server) | \(fmt(viaProxy.rssBeforeLarge)) (proxy) | |"
 )
 print("| peak RSS (MiB) | \(fmt(direct.rss)) (server) | \(fmt(viaProxy.rss)) (proxy) | |")
 print("")

@@ -32,6 +32,28 @@ package final class FrameWriter: Sendable {
         }
     }
 
+    /// Writes several frames, each with its newline, as one write when they are small together.
+    @discardableResult
+    package func write(batch frames: [[UInt8]]) -> Bool {
+        guard frames.count > 1 else { return frames.first.map { write($0) } ?? true }
+        let total = frames.reduce(0) { $0 + $1.count + 1 }
+        guard total <= 1 << 16 else { return frames.allSatisfy { write($0) } }
+        var joined: [UInt8] = []
+        joined.reserveCapacity(total)
+        for frame in frames {
+            joined.append(contentsOf: frame)
+            joined.append(0x0A)
+        }
+        return state.withLock { failure in
+            guard failure == nil else { return false }
+            if let error = joined.withUnsafeBytes({ Posix.writeAll(fd, $0) }) {
+                failure = error.description
+                return false
+            }
+            return true
+        }
+    }
+
     /// Why writing stopped, if it did.
     package var failure: String? { state.withLock { $0 } }
 }

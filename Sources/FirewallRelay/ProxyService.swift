@@ -84,7 +84,7 @@ package final class ProxyService: Service, Sendable {
                     let end = await Self.pump(
                         clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger
                     ) {
-                        session.handleClientFrame($0)
+                        for frame in $0 { session.handleClientFrame(frame) }
                     } oversized: { size in
                         session.rejectOversized(size)
                     }
@@ -97,7 +97,7 @@ package final class ProxyService: Service, Sendable {
                     _ = await Self.pump(
                         serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, logger: self.logger
                     ) {
-                        session.handleServerFrame($0)
+                        session.handleServerFrames($0)
                     } oversized: { size in
                         self.logger.error("dropped an oversized message from the server", metadata: ["size": "\(size)"])
                     }
@@ -154,20 +154,24 @@ package final class ProxyService: Service, Sendable {
     /// Reads frames from `reader` until it ends, handing each complete frame to `handle`.
     private static func pump(
         _ reader: PipeReader, name: String, maxBytes: Int, logger: Logger,
-        handle: @escaping @Sendable ([UInt8]) -> Void, oversized: @escaping @Sendable (Int) -> Void
+        handle: @escaping @Sendable ([[UInt8]]) -> Void, oversized: @escaping @Sendable (Int) -> Void
     ) async -> PipeReader.End {
         let framer = Mutex(LineFramer(maxFrameBytes: maxBytes))
         let end = await reader.run(name: name) { chunk in
-            let events = framer.withLock { $0.append(chunk) }
-            for event in events {
+            var frames: [[UInt8]] = []
+            for event in framer.withLock({ $0.append(chunk) }) {
                 switch event {
-                case .frame(let frame): handle(frame)
-                case .oversized(let size): oversized(size)
+                case .frame(let frame): frames.append(frame)
+                case .oversized(let size):
+                    if !frames.isEmpty { handle(frames) }
+                    frames.removeAll()
+                    oversized(size)
                 }
             }
+            if !frames.isEmpty { handle(frames) }
         }
         // A final line without a newline is still a message.
-        if case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle(frame) }
+        if case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle([frame]) }
         if case .failed(let reason) = end {
             logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"])
         }

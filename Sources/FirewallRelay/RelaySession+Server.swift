@@ -4,7 +4,24 @@ import Logging
 extension RelaySession {
     /// Handles one complete frame from the server.
     package func handleServerFrame(_ frame: [UInt8]) {
-        guard frame.contains(where: { !Self.isJSONWhitespace($0) }) else { return }
+        handleServerFrames([frame])
+    }
+
+    /// Handles the frames of one read from the server: their records go to the audit log in one
+    /// write, then the frames go to the client in one write. Under load this halves the syscalls.
+    package func handleServerFrames(_ frames: [[UInt8]]) {
+        var events: [AuditEvent] = []
+        var outgoing: [[UInt8]] = []
+        for frame in frames {
+            if let forward = process(frame, events: &events) { outgoing.append(forward) }
+        }
+        if !events.isEmpty { audit.append(events) }
+        if !outgoing.isEmpty { toClient.write(batch: outgoing) }
+    }
+
+    /// Accounts for one server frame; returns the bytes to forward, if any.
+    private func process(_ frame: [UInt8], events batch: inout [AuditEvent]) -> [UInt8]? {
+        guard frame.contains(where: { !Self.isJSONWhitespace($0) }) else { return nil }
         let message = frame.withUnsafeBufferPointer { ServerMessage.decode($0) }
         state.withLock { $0.counts.messagesFromServer += 1 }
         var outgoing = frame
@@ -16,8 +33,8 @@ extension RelaySession {
                 // Never forward an answer to a request the client is not waiting on: a server must not
                 // be able to answer a call that is still held for approval, or answer twice.
                 logger.warning("dropped unsolicited response from server", metadata: ["rpc.id": "\(id)"])
-                record(.message(serverMessageRecord(frame, message, kind: "unsolicited", call: nil)))
-                return
+                batch.append(.message(serverMessageRecord(frame, message, kind: "unsolicited", call: nil)))
+                return nil
             }
             call = request.call
             if let number = request.call, let tool = request.tool {
@@ -30,9 +47,9 @@ extension RelaySession {
         default:
             break
         }
-        events.insert(.message(serverMessageRecord(frame, message, kind: nil, call: call)), at: 0)
-        audit.append(events)
-        toClient.write(outgoing)
+        batch.append(.message(serverMessageRecord(frame, message, kind: nil, call: call)))
+        batch.append(contentsOf: events)
+        return outgoing
     }
 
     private func serverMessageRecord(

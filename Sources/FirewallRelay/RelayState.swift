@@ -49,7 +49,7 @@ package struct RelayState: Sendable {
         package var rejected = 0
         package var toolsHidden = 0
 
-        package var fields: [(String, Int)] {
+        package var fields: [(StaticString, Int)] {
             [
                 ("messages_from_client", messagesFromClient), ("messages_from_server", messagesFromServer),
                 ("calls", calls), ("allowed", allowed), ("denied", denied), ("approved", approved),

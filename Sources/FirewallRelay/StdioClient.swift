@@ -1,6 +1,10 @@
 import FirewallCore
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A minimal MCP client over a child's stdio: send frames, await answers by id.
 ///
 /// Used by `mcp-firewall demo`, the end-to-end tests and the benchmark to drive a proxy or a server
@@ -35,6 +39,8 @@ package final class StdioClient: Sendable {
         argv: [String], maxFrameBytes: Int = 128 << 20, grace: Duration = .seconds(5),
         _ body: (StdioClient) async throws -> T
     ) async throws -> T {
+        // Writing to a child that has exited must be an error we can report, not a fatal signal.
+        signal(SIGPIPE, SIG_IGN)
         let client = try StdioClient(argv: argv)
         async let reading: Void = client.readLoop(maxFrameBytes: maxFrameBytes)
         let result: Result<T, any Error>

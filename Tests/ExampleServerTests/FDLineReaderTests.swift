@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExampleServer
 
 /// Line splitting of the stdin reader, fed from a temporary file.

@@ -1,15 +1,18 @@
 import Foundation
 import Testing
+
 @testable import ExampleServer
 
 /// Protocol-level behaviour of the example HR server: handshake, eras, listing, ids and errors.
 struct HRServerTests {
     @Test func initializeEchoesSupportedVersionAndDescribesServer() throws {
         var server = HRServer()
-        let result = try server.result("initialize", [
-            "protocolVersion": "2025-06-18", "capabilities": [String: Any](),
-            "clientInfo": ["name": "t", "version": "1"],
-        ])
+        let result = try server.result(
+            "initialize",
+            [
+                "protocolVersion": "2025-06-18", "capabilities": [String: Any](),
+                "clientInfo": ["name": "t", "version": "1"],
+            ])
         #expect(result["protocolVersion"] as? String == "2025-06-18")
         #expect((result["capabilities"] as? [String: Any])?["tools"] as? [String: Bool] == ["listChanged": false])
         #expect(result["serverInfo"] as? [String: String] == ["name": "example-hr-server", "version": "1.0.0"])
@@ -48,10 +51,11 @@ struct HRServerTests {
         #expect(firstTools.count == 5)
         #expect(secondTools.count == 3)
         #expect(second["nextCursor"] == nil)
-        #expect((firstTools + secondTools).compactMap { $0["name"] as? String } == [
-            "list_employees", "get_employee", "search_employees", "get_personnel_file",
-            "update_salary", "add_review_note", "export_payroll", "delete_employee",
-        ])
+        #expect(
+            (firstTools + secondTools).compactMap { $0["name"] as? String } == [
+                "list_employees", "get_employee", "search_employees", "get_personnel_file",
+                "update_salary", "add_review_note", "export_payroll", "delete_employee",
+            ])
         #expect(first["ttlMs"] == nil && first["resultType"] == nil)
     }
 
@@ -72,10 +76,11 @@ struct HRServerTests {
     func toolAnnotations(name: String, readOnly: Bool, destructive: Bool, idempotent: Bool) throws {
         let tool = try #require(HRToolCatalog.tool(named: name)).jsonObject
         let annotations = try #require(tool["annotations"] as? [String: Bool])
-        #expect(annotations == [
-            "readOnlyHint": readOnly, "destructiveHint": destructive,
-            "idempotentHint": idempotent, "openWorldHint": false,
-        ])
+        #expect(
+            annotations == [
+                "readOnlyHint": readOnly, "destructiveHint": destructive,
+                "idempotentHint": idempotent, "openWorldHint": false,
+            ])
         let schema = try #require(tool["inputSchema"] as? [String: Any])
         #expect(schema["type"] as? String == "object")
         #expect(schema["properties"] is [String: Any] && schema["required"] is [String])
@@ -89,9 +94,10 @@ struct HRServerTests {
         #expect(result["ttlMs"] as? Int == 0)
         #expect(result["cacheScope"] as? String == "private")
         let meta = try #require(result["_meta"] as? [String: Any])
-        #expect(meta["io.modelcontextprotocol/serverInfo"] as? [String: String] == [
-            "name": "example-hr-server", "version": "1.0.0",
-        ])
+        #expect(
+            meta["io.modelcontextprotocol/serverInfo"] as? [String: String] == [
+                "name": "example-hr-server", "version": "1.0.0",
+            ])
         #expect((result["tools"] as? [Any])?.count == 5)
     }
 

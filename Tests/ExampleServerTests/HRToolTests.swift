@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExampleServer
 
 /// Behaviour of each HR tool, including argument validation and in-memory mutation.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExampleServer
 
 /// Helpers that drive an `HRServer` with JSON text and decode its replies.
@@ -30,7 +31,9 @@ extension HRServer {
     }
 
     /// Calls a tool and returns the `tools/call` result.
-    mutating func call(_ tool: String, _ arguments: [String: Any] = [:], modern: Bool = false) throws
+    mutating func call(
+        _ tool: String, _ arguments: [String: Any] = [:], modern: Bool = false
+    ) throws
         -> [String: Any]
     {
         var params: [String: Any] = ["name": tool, "arguments": arguments]

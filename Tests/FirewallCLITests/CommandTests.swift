@@ -7,7 +7,8 @@ import Testing
 struct CommandTests {
     @Test func policyCheckAcceptsEveryShippedPolicy() throws {
         let folder = E2E.repositoryRoot + "/policies"
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }.sorted()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
+            .sorted()
         #expect(files.count >= 4)
         let (status, output) = try Shell.output([E2E.binary, "policy", "check"] + files.map { folder + "/" + $0 })
         #expect(status == 0, "\(output)")
@@ -18,10 +19,10 @@ struct CommandTests {
         let folder = try E2E.temporaryFolder()
         let path = folder + "/bad.yaml"
         try """
-            version: 1
-            tool: []
-            unlisted: {class: annotation}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        version: 1
+        tool: []
+        unlisted: {class: annotation}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         let (status, output) = try Shell.output([E2E.binary, "policy", "check", path])
         #expect(status == 1)
         #expect(output.contains("bad.yaml:2:1: error: unknown key `tool`"))
@@ -36,18 +37,23 @@ struct CommandTests {
 
     @Test func builtInPoliciesMatchTheShippedFiles() throws {
         let root = E2E.repositoryRoot + "/policies/"
-        #expect(try String(contentsOfFile: root + "default.yaml", encoding: .utf8) == BuiltinPoliciesMirror.defaultPolicy)
-        #expect(try String(contentsOfFile: root + "hr-example.yaml", encoding: .utf8) == BuiltinPoliciesMirror.hrExample)
+        #expect(
+            try String(contentsOfFile: root + "default.yaml", encoding: .utf8) == BuiltinPoliciesMirror.defaultPolicy)
+        #expect(
+            try String(contentsOfFile: root + "hr-example.yaml", encoding: .utf8) == BuiltinPoliciesMirror.hrExample)
     }
 
     @Test func demoRunsWithoutATerminalAndExplainsEveryDecision() throws {
         let folder = try E2E.temporaryFolder()
-        let (status, output) = try Shell.output([E2E.binary, "demo", "--no-terminal", "--output-dir", folder + "/demo"], directory: folder)
+        let (status, output) = try Shell.output(
+            [E2E.binary, "demo", "--no-terminal", "--output-dir", folder + "/demo"], directory: folder)
         #expect(status == 0, "\(output)")
         #expect(output.contains("no approver available"))
         #expect(output.contains("confirm → deny"))
         #expect(output.contains("policy rule `delete_employee`"))
-        #expect(FileManager.default.fileExists(atPath: folder + "/demo/hr-example.yaml"), "outside a checkout the built-in policy is used")
+        #expect(
+            FileManager.default.fileExists(atPath: folder + "/demo/hr-example.yaml"),
+            "outside a checkout the built-in policy is used")
         let records = try E2E.auditRecords(folder + "/demo")
         #expect(E2E.records(records, event: "decision").count == 9)
     }

@@ -41,7 +41,8 @@ struct ProxyEndToEndTests {
         let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
         try await StdioClient.with(argv: argv) { client in
             try await E2E.initialize(client)
-            let denied = await E2E.callTool(client, id: 1, "update_salary", [.string("employee_id", "E-1001"), .number("new_salary", 900_000)])
+            let denied = await E2E.callTool(
+                client, id: 1, "update_salary", [.string("employee_id", "E-1001"), .number("new_salary", 900_000)])
             #expect(denied?["result"]?["isError"]?.boolValue == true)
             #expect(denied?["result"]?["resultType"] == nil, "legacy results must not grow new fields")
             let text = E2E.text(denied)
@@ -63,7 +64,8 @@ struct ProxyEndToEndTests {
         let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
         try await StdioClient.with(argv: argv) { client in
             try await E2E.initialize(client)
-            let reply = await E2E.callTool(client, id: 1, "update_salary", [.string("employee_id", "E-1001"), .number("new_salary", 1000)])
+            let reply = await E2E.callTool(
+                client, id: 1, "update_salary", [.string("employee_id", "E-1001"), .number("new_salary", 1000)])
             #expect(reply?["result"]?["isError"]?.boolValue == true)
             #expect(E2E.text(reply).contains("No approver available"))
         }
@@ -83,8 +85,12 @@ struct ProxyEndToEndTests {
             var id = 10
             repeat {
                 id += 1
-                let page = try #require(await client.call(id: id, method: "tools/list", params: cursor.map { .object([.string("cursor", $0)]) }))
-                if case .array(let tools)? = page["result"]?["tools"] { names += tools.compactMap { $0["name"]?.stringValue } }
+                let page = try #require(
+                    await client.call(
+                        id: id, method: "tools/list", params: cursor.map { .object([.string("cursor", $0)]) }))
+                if case .array(let tools)? = page["result"]?["tools"] {
+                    names += tools.compactMap { $0["name"]?.stringValue }
+                }
                 cursor = page["result"]?["nextCursor"]?.stringValue
             } while cursor != nil
             return names
@@ -102,12 +108,14 @@ struct ProxyEndToEndTests {
         let size = 10 * 1024 * 1024 + 17
         let text = try await StdioClient.with(argv: argv) { client in
             try await E2E.initialize(client)
-            let reply = await E2E.callTool(client, id: 1, "get_personnel_file", [.string("employee_id", "E-1001"), .number("size_bytes", size)])
+            let reply = await E2E.callTool(
+                client, id: 1, "get_personnel_file", [.string("employee_id", "E-1001"), .number("size_bytes", size)])
             return E2E.text(reply)
         }
         #expect(text.utf8.count == size)
         let records = try E2E.auditRecords(folder)
-        let big = try #require(E2E.records(records, event: "message").first { ($0["size"]?.doubleValue ?? 0) > Double(size) })
+        let big = try #require(
+            E2E.records(records, event: "message").first { ($0["size"]?.doubleValue ?? 0) > Double(size) })
         #expect(big["payload_truncated"]?.boolValue == true)
         #expect(big["payload_sha256"]?.stringValue?.count == 64)
     }
@@ -124,14 +132,24 @@ struct ProxyEndToEndTests {
             client.send(Array(#"[{"jsonrpc":"2.0","id":7,"method":"tools/list"}]"#.utf8))
             let batch = try JSONParser.parse(try #require(await client.nextUnsolicited()))
             #expect(batch["error"]?["code"]?.doubleValue == -32600)
-            let noName = try JSONParser.parse(try #require(await client.request(Array(#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"arguments":{}}}"#.utf8), id: .number("8"))))
+            let noName = try JSONParser.parse(
+                try #require(
+                    await client.request(
+                        Array(#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"arguments":{}}}"#.utf8),
+                        id: .number("8"))))
             #expect(noName["error"]?["code"]?.doubleValue == -32602)
-            let smuggled = Array(#"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_employee","name":"delete_employee","arguments":{"employee_id":"E-1004"}}}"#.utf8)
+            let smuggled = Array(
+                #"{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_employee","name":"delete_employee","arguments":{"employee_id":"E-1004"}}}"#
+                    .utf8)
             let duplicate = try JSONParser.parse(try #require(await client.request(smuggled, id: .number("9"))))
             #expect(duplicate["error"]?["code"]?.doubleValue == -32600)
-            let escaped = Array(#"{"jsonrpc":"2.0","id":10,"method":"tools\/call","params":{"name":"delete\u005femployee","arguments":{"employee_id":"E-1004"}}}"#.utf8)
+            let escaped = Array(
+                #"{"jsonrpc":"2.0","id":10,"method":"tools\/call","params":{"name":"delete\u005femployee","arguments":{"employee_id":"E-1004"}}}"#
+                    .utf8)
             let policed = try JSONParser.parse(try #require(await client.request(escaped, id: .number("10"))))
-            #expect(policed["result"]?["isError"]?.boolValue == true, "escaped names are decoded before the policy sees them")
+            #expect(
+                policed["result"]?["isError"]?.boolValue == true,
+                "escaped names are decoded before the policy sees them")
             let still = await E2E.callTool(client, id: 11, "get_employee", [.string("employee_id", "E-1004")])
             #expect(E2E.text(still).contains("E-1004"), "the employee must not have been deleted")
         }
@@ -150,13 +168,18 @@ struct ProxyEndToEndTests {
             ])
             let reply = await client.call(
                 id: 1, method: "tools/call",
-                params: .object([.string("name", "export_payroll"), .init("arguments", .object([])), .init("_meta", meta)])
+                params: .object([
+                    .string("name", "export_payroll"), .init("arguments", .object([])), .init("_meta", meta),
+                ])
             )
             #expect(reply?["result"]?["resultType"]?.stringValue == "complete")
             #expect(reply?["result"]?["isError"]?.boolValue == true)
             let allowed = await client.call(
                 id: 2, method: "tools/call",
-                params: .object([.string("name", "get_employee"), .init("arguments", .object([.string("employee_id", "E-1001")])), .init("_meta", meta)])
+                params: .object([
+                    .string("name", "get_employee"), .init("arguments", .object([.string("employee_id", "E-1001")])),
+                    .init("_meta", meta),
+                ])
             )
             #expect(allowed?["result"]?["resultType"]?.stringValue == "complete")
         }

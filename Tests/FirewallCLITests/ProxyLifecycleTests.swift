@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// Crashes, hang-ups, signals and failures: the proxy must answer what is outstanding, flush the
@@ -13,7 +13,12 @@ import Testing
 struct ProxyLifecycleTests {
     @Test func serverCrashAnswersInFlightRequestsAndExitsNonZero() async throws {
         let folder = try E2E.temporaryFolder()
-        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: [E2E.exampleServer, "--crash-after", "1"])
+        // Answers initialize, reads the initialized notification, then dies on the tools/call.
+        let script = #"""
+            read line; echo '{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-11-25","capabilities":{},"serverInfo":{"name":"crash","version":"1"}}}'
+            read line; read line; exit 3
+            """#
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: ["/bin/sh", "-c", script])
         let (reply, status) = try await StdioClient.with(argv: argv) { client in
             try await E2E.initialize(client)
             let reply = await E2E.callTool(client, id: 1, "get_employee", [.string("employee_id", "E-1001")])

@@ -7,10 +7,12 @@ import Testing
 enum E2E {
     /// The folder holding the built products (next to the test runner).
     static let productsFolder: String = {
-        let runner = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let runner =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var url = URL(fileURLWithPath: runner).deletingLastPathComponent()
         // On Linux the runner is `<products>/mcp-firewallPackageTests.xctest`; on macOS it sits inside a bundle.
-        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("mcp-firewall").path), url.path != "/" {
+        while !FileManager.default.fileExists(atPath: url.appendingPathComponent("mcp-firewall").path), url.path != "/"
+        {
             url.deleteLastPathComponent()
         }
         return url.path
@@ -31,11 +33,16 @@ enum E2E {
     }
 
     /// Writes `policy` to a file in `folder` and returns the proxy command line around `server`.
-    static func proxyArgv(folder: String, policy: String, server: [String]? = nil, extra: [String] = []) throws -> [String] {
+    static func proxyArgv(
+        folder: String, policy: String, server: [String]? = nil, extra: [String] = []
+    ) throws -> [String] {
         let policyPath = folder + "/policy.yaml"
         try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
-        return [binary, "proxy", "--policy", policyPath, "--audit", folder + "/audit.jsonl", "--no-terminal", "--log-level", "error",
-            "--grace-period", "1"] + extra + ["--"] + (server ?? [exampleServer])
+        return [
+            binary, "proxy", "--policy", policyPath, "--audit", folder + "/audit.jsonl", "--no-terminal", "--log-level",
+            "error",
+            "--grace-period", "1",
+        ] + extra + ["--"] + (server ?? [exampleServer])
     }
 
     /// Every record of the audit log at `folder/audit.jsonl`, parsed.
@@ -62,8 +69,12 @@ enum E2E {
         client.send(Array(#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.utf8))
     }
 
-    static func callTool(_ client: StdioClient, id: Int, _ name: String, _ arguments: [JSONValue.Member] = []) async -> JSONValue? {
-        await client.call(id: id, method: "tools/call", params: .object([.init("name", .string(name)), .init("arguments", .object(arguments))]))
+    static func callTool(
+        _ client: StdioClient, id: Int, _ name: String, _ arguments: [JSONValue.Member] = []
+    ) async -> JSONValue? {
+        await client.call(
+            id: id, method: "tools/call",
+            params: .object([.init("name", .string(name)), .init("arguments", .object(arguments))]))
     }
 
     /// The first text content of a tools/call reply.

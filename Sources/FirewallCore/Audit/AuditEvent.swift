@@ -206,10 +206,10 @@ package enum AuditEvent: Sendable {
     package struct SessionEnd: Sendable {
         package var reason: String
         package var serverExit: String?
-        package var counts: [(String, Int)]
+        package var counts: [(StaticString, Int)]
         package var durationMilliseconds: Double
 
-        package init(reason: String, serverExit: String?, counts: [(String, Int)], durationMilliseconds: Double) {
+        package init(reason: String, serverExit: String?, counts: [(StaticString, Int)], durationMilliseconds: Double) {
             self.reason = reason
             self.serverExit = serverExit
             self.counts = counts

@@ -21,7 +21,8 @@ package struct AuditRecordEncoder: Sendable {
         writer.beginObject()
         writer.field("v", Self.schemaVersion)
         writer.field("seq", sequence)
-        writer.field("ts", AuditTimestamp.format(time))
+        writer.key("ts")
+        writer.raw(AuditTimestamp.quoted(time))
         writer.field("session", sessionID)
         writer.field("event", event.name)
         switch event {
@@ -168,7 +169,7 @@ package struct AuditRecordEncoder: Sendable {
         id.write(to: &writer)
     }
 
-    private static func optional(_ key: String, _ value: JSONValue?, to writer: inout JSONWriter) {
+    private static func optional(_ key: StaticString, _ value: JSONValue?, to writer: inout JSONWriter) {
         guard let value else { return }
         writer.key(key)
         writer.value(value)

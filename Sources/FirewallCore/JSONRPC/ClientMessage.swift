@@ -114,7 +114,11 @@ package struct ClientMessage: Sendable {
             guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
             let message = ClientMessage(
                 kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
-            if method == "tools/call", id != nil { try message.validateToolCall() }
+            if method == "tools/call" {
+                // A notification is never policed: a server that ran it anyway would bypass the policy.
+                guard id != nil else { throw reject("tools/call must be a request with an id") }
+                try message.validateToolCall()
+            }
             return message
         }
         guard let id else { throw reject("a message needs a method or an id") }

@@ -39,7 +39,7 @@ package struct ServerMessage: Sendable {
             return ServerMessage(kind: .result(id: id), resultRange: resultRange)
         }
         if members.contains(where: { $0.key == "error" }) {
-            let code = value("error")?["code"]?.doubleValue.map { Int($0) }
+            let code = value("error")?["code"]?.doubleValue.flatMap { Int(exactly: $0) }
             return ServerMessage(kind: .error(id: id, code: code))
         }
         return ServerMessage(kind: .unparseable(reason: "neither a request, a notification nor a response"))

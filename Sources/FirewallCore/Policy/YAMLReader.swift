@@ -139,7 +139,10 @@ struct YAMLReader {
         let text = scalar.string
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         for (suffix, millis) in units where text.hasSuffix(suffix) {
-            if let count = Int64(text.dropLast(suffix.count)), count > 0 { return .milliseconds(count * millis) }
+            if let count = Int64(text.dropLast(suffix.count)), count > 0 {
+                let (total, overflow) = count.multipliedReportingOverflow(by: millis)
+                if !overflow { return .milliseconds(total) }
+            }
         }
         if let seconds = Int64(text), seconds > 0 { return .seconds(seconds) }
         error("\(what) `\(text)` is not a positive duration", at: node, hint: "write it as 120s, 2m, 1h or 500ms")

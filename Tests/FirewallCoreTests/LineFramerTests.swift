@@ -1,0 +1,121 @@
+import Testing
+
+@testable import FirewallCore
+
+struct LineFramerTests {
+    /// Frames that must come out exactly as they went in, whatever bytes they hold.
+    static let specialFrames: [[UInt8]] = [
+        bytes(#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{}}"#),
+        bytes(#"{"ending":"crlf"}"#) + [0x0D],  // a \r\n line: only \n ends the frame
+        bytes("{\"text\":\"line\u{2028}separator\u{2029}paragraph\"}"),
+        bytes(#"{"text":"🔥 café, 日本語, עברית"}"#),
+        [0x7B, 0xFF, 0xFE, 0xC3, 0x28, 0xED, 0xA0, 0x80, 0x7D],  // invalid UTF-8 is not the framer's business
+        [],  // an empty line
+        [0x0D],
+        Array(repeating: UInt8(ascii: "x"), count: 5000),
+    ]
+
+    /// The special frames followed by enough numbered messages (~170 KB) to exercise buffer compaction.
+    static let frames: [[UInt8]] =
+        specialFrames
+        + (1...3000).map {
+            bytes(#"{"jsonrpc":"2.0","id":\#($0),"method":"ping","pad":"\#(String(repeating: "p", count: $0 % 37))"}"#)
+        }
+
+    static let stream: [UInt8] = frames.flatMap { $0 + [0x0A] }
+
+    /// Feeds `stream` to `framer` in chunks of `chunkSize` bytes.
+    private func feed(_ stream: [UInt8], chunkSize: Int, into framer: inout LineFramer) -> [LineFramer.Event] {
+        var events: [LineFramer.Event] = []
+        var offset = 0
+        while offset < stream.count {
+            let end = min(offset + chunkSize, stream.count)
+            events += framer.append(Array(stream[offset..<end]))
+            offset = end
+        }
+        return events
+    }
+
+    @Test(arguments: [1, 2, 3, 7, 64, 4096, 65536, 100_000])
+    func yieldsEveryFrameByteForByteWhateverTheChunkSize(chunkSize: Int) {
+        var framer = LineFramer()
+        let events = feed(Self.stream, chunkSize: chunkSize, into: &framer)
+        #expect(events.count == Self.frames.count)
+        let identical = events == Self.frames.map { .frame($0) }
+        #expect(identical)
+        #expect(!framer.hasPartialFrame)
+        #expect(framer.finish() == nil)
+    }
+
+    @Test func passesATwelveMegabyteLineIntact() throws {
+        var line = [UInt8](repeating: UInt8(ascii: "a"), count: 12 << 20)
+        for index in stride(from: 0, to: line.count, by: 997) {
+            line[index] = UInt8(truncatingIfNeeded: index % 90 + 32)
+        }
+        var framer = LineFramer()
+        let events = feed(line + [0x0A] + bytes("{}") + [0x0A], chunkSize: 65536, into: &framer)
+        try #require(events.count == 2)
+        guard case .frame(let first) = events[0] else {
+            Issue.record("expected a frame, got \(events[0])")
+            return
+        }
+        let identical = first == line
+        #expect(identical)
+        #expect(events[1] == .frame(bytes("{}")))
+    }
+
+    @Test(arguments: [1, 3, 10, 11, 26, 4096])
+    func reportsAnOversizedFrameAndDeliversTheNextOneIntact(chunkSize: Int) {
+        var framer = LineFramer(maxFrameBytes: 10)
+        let oversized = Array(repeating: UInt8(ascii: "X"), count: 25)
+        let stream =
+            bytes("short") + [0x0A] + oversized + [0x0A] + bytes(#"{"ok":1}"#) + [0x0A] + bytes("0123456789") + [0x0A]
+        let events = feed(stream, chunkSize: chunkSize, into: &framer)
+        #expect(
+            events == [
+                .frame(bytes("short")), .oversized(byteCount: 25), .frame(bytes(#"{"ok":1}"#)),
+                .frame(bytes("0123456789")),
+            ]
+        )
+        #expect(!framer.hasPartialFrame)
+    }
+
+    @Test func reportsAFrameOneByteOverTheCapAsOversized() {
+        var framer = LineFramer(maxFrameBytes: 10)
+        #expect(framer.append(bytes("01234567890\nok\n")) == [.oversized(byteCount: 11), .frame(bytes("ok"))])
+    }
+
+    @Test func deliversTheFrameFollowingAnOversizedOneInTheSameChunk() {
+        var framer = LineFramer(maxFrameBytes: 4)
+        #expect(framer.append(bytes("abcdefgh")).isEmpty)
+        #expect(framer.hasPartialFrame)
+        #expect(framer.append(bytes("ij\nnext\npart")) == [.oversized(byteCount: 10), .frame(bytes("next"))])
+        #expect(framer.append(bytes("ial\n")) == [.oversized(byteCount: 7)])
+        #expect(framer.append(bytes("ok\n")) == [.frame(bytes("ok"))])
+    }
+
+    @Test func finishReturnsTheUnterminatedTailOnce() {
+        var framer = LineFramer()
+        #expect(framer.append(bytes("{\"a\":1}\n{\"b\"")) == [.frame(bytes("{\"a\":1}"))])
+        #expect(framer.append(bytes(":2}")).isEmpty)
+        #expect(framer.hasPartialFrame)
+        #expect(framer.finish() == .frame(bytes("{\"b\":2}")))
+        #expect(!framer.hasPartialFrame)
+        #expect(framer.finish() == nil)
+    }
+
+    @Test func finishReportsAnOversizedTailBeingDiscarded() {
+        var framer = LineFramer(maxFrameBytes: 4)
+        #expect(framer.append(bytes("abcdef")).isEmpty)
+        #expect(framer.append(bytes("gh")).isEmpty)
+        #expect(framer.finish() == .oversized(byteCount: 8))
+        #expect(framer.finish() == nil)
+    }
+
+    @Test func finishAfterACompleteFrameHasNothingLeft() {
+        var framer = LineFramer()
+        #expect(framer.append(bytes("{}\n")) == [.frame(bytes("{}"))])
+        #expect(!framer.hasPartialFrame)
+        #expect(framer.finish() == nil)
+    }
+}

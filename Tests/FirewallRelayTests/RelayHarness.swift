@@ -1,0 +1,125 @@
+import FirewallCore
+import Foundation
+import Logging
+import Testing
+
+@testable import FirewallRelay
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An in-process relay session wired to pipes, so tests see exactly the bytes each side would get.
+final class RelayHarness: Sendable {
+    let session: RelaySession
+    let coordinator: ApprovalCoordinator
+    let folder: String
+    private let serverPipe: (read: Int32, write: Int32)
+    private let clientPipe: (read: Int32, write: Int32)
+
+    init(policy text: String, channels: [any ApprovalChannel]) throws {
+        signal(SIGPIPE, SIG_IGN)
+        folder = NSTemporaryDirectory() + "relay-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let policy = try PolicyLoader.load(text: text, path: "test.yaml").policy
+        serverPipe = try Posix.pipe()
+        clientPipe = try Posix.pipe()
+        coordinator = ApprovalCoordinator(channels: channels)
+        session = RelaySession(
+            policy: policy, audit: try AuditLog(path: folder + "/audit.jsonl", sessionID: "test"),
+            toServer: FrameWriter(fd: serverPipe.write), toClient: FrameWriter(fd: clientPipe.write),
+            approvals: coordinator, configuration: .init(serverDescription: "test-server"),
+            logger: Logger(label: "test")
+        )
+    }
+
+    deinit {
+        for fd in [serverPipe.read, serverPipe.write, clientPipe.read, clientPipe.write] { close(fd) }
+    }
+
+    func client(_ text: String) { session.handleClientFrame(Array(text.utf8)) }
+    func server(_ text: String) { session.handleServerFrame(Array(text.utf8)) }
+
+    /// The next frame written toward the server, or nil if none arrives within `timeout` seconds.
+    func nextToServer(timeout: Double = 2) async -> String? {
+        await Self.readLineOffPool(serverPipe.read, timeout: timeout)
+    }
+    /// The next frame written toward the client, or nil if none arrives within `timeout` seconds.
+    func nextToClient(timeout: Double = 2) async -> String? {
+        await Self.readLineOffPool(clientPipe.read, timeout: timeout)
+    }
+
+    /// Waits on a dedicated thread, so tests never block the cooperative pool the approvals run on.
+    private static func readLineOffPool(_ fd: Int32, timeout: Double) async -> String? {
+        let line = OneShot<String?>()
+        let thread = Thread { line.fulfil(readLine(fd, timeout: timeout)) }
+        thread.start()
+        return await line.value() ?? nil
+    }
+
+    func auditRecords() throws -> [JSONValue] {
+        let data = try #require(FileManager.default.contents(atPath: folder + "/audit.jsonl"))
+        return try data.split(separator: UInt8(ascii: "\n")).map { try JSONParser.parse(Array($0)) }
+    }
+
+    /// Reads one newline-terminated line byte by byte (test frames are small), waiting in poll.
+    private static func readLine(_ fd: Int32, timeout: Double) -> String? {
+        var line: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let remaining = Int32(max(0, deadline.timeIntervalSinceNow * 1000))
+            guard poll(&pfd, 1, remaining) > 0 else { return nil }
+            var byte: UInt8 = 0
+            guard read(fd, &byte, 1) == 1 else { return nil }
+            if byte == 0x0A { return String(decoding: line, as: UTF8.self) }
+            line.append(byte)
+        }
+    }
+}
+
+/// An approval channel whose answer the test scripts.
+struct ScriptedChannel: ApprovalChannel {
+    enum Behaviour: Sendable {
+        case approve
+        case decline
+        /// Never answers; returns only when cancelled.
+        case hang
+    }
+
+    let name = "scripted"
+    let isAvailable = true
+    let behaviour: Behaviour
+
+    func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
+        let approver = Approver(kind: .human, channel: name, identity: "tester")
+        switch behaviour {
+        case .approve: return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved by the test")
+        case .decline: return ApprovalResponse(outcome: .declined, approver: approver, detail: "declined by the test")
+        case .hang:
+            while !Task.isCancelled { try? await Task.sleep(for: .seconds(60)) }
+            return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "hung up")
+        }
+    }
+}
+
+enum Frames {
+    static func call(_ id: Int, _ tool: String, _ arguments: String = "{}") -> String {
+        #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#
+    }
+
+    static func result(_ id: Int, text: String = "ok") -> String {
+        #"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"\#(text)"}],"isError":false}}"#
+    }
+
+    static let policy = """
+        version: 1
+        defaults: {read: allow, write: confirm, sensitive: deny}
+        approval: {timeout: 300ms}
+        tools:
+          - name: read_*
+            class: read
+          - name: write_*
+            class: write
+        """
+}

@@ -1,0 +1,126 @@
+import FirewallCore
+import Foundation
+import Testing
+
+@testable import FirewallRelay
+
+/// The relay's decisions on the wire, with a scripted approver and no processes.
+@Suite(.timeLimit(.minutes(1)))
+struct RelaySessionTests {
+    /// Runs `body` with the harness's approval coordinator running alongside.
+    func withRelay(_ behaviour: ScriptedChannel.Behaviour, _ body: (RelayHarness) async throws -> Void) async throws {
+        let harness = try RelayHarness(policy: Frames.policy, channels: [ScriptedChannel(behaviour: behaviour)])
+        async let approvals: Void = harness.coordinator.run()
+        do {
+            try await body(harness)
+        } catch {
+            harness.coordinator.finish()
+            await approvals
+            throw error
+        }
+        harness.coordinator.finish()
+        await approvals
+    }
+
+    @Test func allowedCallIsForwardedByteForByte() async throws {
+        try await withRelay(.approve) { relay in
+            let frame =
+                "{ \"jsonrpc\" : \"2.0\",\t\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"read_x\",\"arguments\":{\"s\":\"\u{2028}é😀\"}}}\r"
+            relay.client(frame)
+            #expect(await relay.nextToServer() == frame)
+        }
+    }
+
+    @Test func approvedCallIsForwardedAndAttributedToTheHuman() async throws {
+        try await withRelay(.approve) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            #expect(await relay.nextToServer() == Frames.call(1, "write_a"))
+            relay.server(Frames.result(1))
+            #expect(await relay.nextToClient() == Frames.result(1))
+            let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
+            #expect(decision["decided_by"]?["kind"]?.stringValue == "human")
+            #expect(decision["decided_by"]?["identity"]?.stringValue == "tester")
+            #expect(decision["approval"]?["outcome"]?.stringValue == "approved")
+        }
+    }
+
+    @Test func declinedCallIsDeniedAndNeverForwarded() async throws {
+        try await withRelay(.decline) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            let reply = try JSONParser.parse(Array(try #require(await relay.nextToClient()).utf8))
+            #expect(reply["result"]?["isError"]?.boolValue == true)
+            #expect(await relay.nextToServer(timeout: 0.2) == nil)
+        }
+    }
+
+    @Test func unansweredConfirmationTimesOutAsDenied() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            let reply = try #require(await relay.nextToClient(timeout: 5))
+            #expect(reply.contains("timeout"))
+            #expect(await relay.nextToServer(timeout: 0.2) == nil)
+            let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
+            #expect(decision["approval"]?["outcome"]?.stringValue == "timeout")
+        }
+    }
+
+    @Test func waitingCallDoesNotStallOtherTraffic() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            relay.client(Frames.call(2, "read_b"))
+            #expect(await relay.nextToServer() == Frames.call(2, "read_b"))
+            relay.server(Frames.result(2))
+            #expect(await relay.nextToClient() == Frames.result(2))
+        }
+    }
+
+    @Test func cancellationWithdrawsTheApprovalSilently() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            relay.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}"#)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(await relay.nextToClient(timeout: 0.5) == nil, "a cancelled request gets no answer")
+            #expect(
+                await relay.nextToServer(timeout: 0.2) == nil,
+                "neither the call nor the cancellation reaches the server")
+            let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
+            #expect(decision["approval"]?["outcome"]?.stringValue == "cancelled")
+            #expect(decision["decision"]?.stringValue == "deny")
+        }
+    }
+
+    @Test func serverCannotAnswerACallStillHeldForApproval() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            relay.server(Frames.result(1, text: "forged"))
+            #expect(await relay.nextToClient(timeout: 0.2) == nil)
+            let unsolicited = try relay.auditRecords().filter { $0["kind"]?.stringValue == "unsolicited" }
+            #expect(unsolicited.count == 1)
+        }
+    }
+
+    @Test func reusedIdOfAPendingRequestIsRejected() async throws {
+        try await withRelay(.approve) { relay in
+            relay.client(Frames.call(1, "read_a"))
+            _ = await relay.nextToServer()
+            relay.client(Frames.call(1, "read_b"))
+            let reply = try JSONParser.parse(Array(try #require(await relay.nextToClient()).utf8))
+            #expect(reply["error"]?["code"]?.doubleValue == -32600)
+            #expect(await relay.nextToServer(timeout: 0.2) == nil)
+        }
+    }
+
+    @Test func serverExitAnswersEverythingOutstanding() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "read_a"))
+            _ = await relay.nextToServer()
+            relay.client(Frames.call(2, "write_a"))
+            relay.session.serverEnded("exit status 9")
+            let first = try #require(await relay.nextToClient())
+            let second = try #require(await relay.nextToClient())
+            #expect(first.contains("exit status 9") && second.contains("exit status 9"))
+            relay.client(Frames.call(3, "read_c"))
+            #expect(try #require(await relay.nextToClient()).contains("not running"))
+        }
+    }
+}
