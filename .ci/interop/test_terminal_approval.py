@@ -483,16 +483,10 @@ def test_prompt_escapes_terminal_controls(launch) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Known bugs (strict xfail: when the proxy is fixed these XPASS, which fails the run, so the
-# marker gets removed and the test becomes a regression test).
+# Regression tests for bugs found here: type-ahead answering an unseen prompt, and queued prompts
+# promising more time than they had.
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: TerminalApprovalChannel.ask reads pending terminal input without discarding what was "
-    "typed before the prompt was shown (no tcflush(TCIFLUSH)), so type-ahead answers a prompt nobody saw",
-)
 def test_type_ahead_does_not_answer_a_later_prompt(launch) -> None:
     proxy = launch()
     before = proxy.salary()
@@ -513,12 +507,6 @@ def test_type_ahead_does_not_answer_a_later_prompt(launch) -> None:
     assert proxy.salary() == before + 10
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: a prompt queued behind another one says 'denied after <full timeout> s', but its timeout "
-    "started when the call arrived, so it is denied earlier than the prompt promises",
-)
 def test_queued_prompt_countdown_is_truthful(launch, tmp_path: Path) -> None:
     policy = tmp_path / "terminal-4s.yaml"
     policy.write_text(

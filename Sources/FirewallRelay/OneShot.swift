@@ -30,6 +30,25 @@ package final class OneShot<Value: Sendable>: Sendable {
         state.withLock { $0.value }
     }
 
+    /// Waits for the value even if the task is cancelled: for values that are guaranteed to arrive
+    /// promptly (a thread that has already been told to stop).
+    package func valueIgnoringCancellation() async -> Value {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        let value: Value? = await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
+            let immediate: Value? = state.withLock { state in
+                if let value = state.value { return value }
+                state.waiters[id] = continuation
+                return nil
+            }
+            if let immediate { continuation.resume(returning: immediate) }
+        }
+        // Only `fulfil` resumes waiters registered here, always with a value.
+        return value!
+    }
+
     /// Waits for the value; returns nil if the waiting task is cancelled first.
     package func value() async -> Value? {
         let id = state.withLock { state in

@@ -20,7 +20,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         let fd = disabled ? -1 : open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
         if fd >= 0 { close(fd) }
         self.isAvailable = fd >= 0
-        self.identity = ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
+        self.identity = Self.userName()
     }
 
     package func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
@@ -40,21 +40,22 @@ package final class TerminalApprovalChannel: ApprovalChannel {
             close(wake.write)
         }
         let answer = OneShot<PromptResult>()
-        let prompt = Self.promptText(request)
+        let prompt = Self.promptText(request, now: Posix.now())
         let path = self.path
+        let deadline = request.deadline
         let thread = Thread {
-            answer.fulfil(Self.ask(path: path, prompt: prompt, wake: wake.read))
+            answer.fulfil(Self.ask(path: path, prompt: prompt, wake: wake.read, deadline: deadline))
         }
         thread.name = "mcp-firewall.terminal-prompt"
         thread.start()
-        let result = await withTaskCancellationHandler {
-            await answer.value()
+        // The prompt thread finishes promptly once woken, so waiting for it through a cancellation is
+        // bounded; it must be awaited so the wake-up pipe outlives it.
+        let final = await withTaskCancellationHandler {
+            await answer.valueIgnoringCancellation()
         } onCancel: {
             var byte: UInt8 = 1
             _ = write(wake.write, &byte, 1)
         }
-        // The prompt thread always finishes promptly once woken; wait so the pipe outlives it.
-        let final = await Self.settle(answer, result)
         switch final {
         case .approved:
             return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved at the terminal")
@@ -74,12 +75,6 @@ package final class TerminalApprovalChannel: ApprovalChannel {
             detail: "terminal unavailable: \(reason)")
     }
 
-    private static func settle(_ answer: OneShot<PromptResult>, _ result: PromptResult?) async -> PromptResult {
-        if let result { return result }
-        // Cancelled while waiting: the thread has been woken; collect its (interrupted) result unconditionally.
-        return await Task.detached { await answer.value() ?? .interrupted }.value
-    }
-
     enum PromptResult: Sendable {
         case approved
         case declined
@@ -88,10 +83,14 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     }
 
     /// Writes the prompt and reads answers until one is valid, the wake pipe fires, or the terminal fails.
-    static func ask(path: String, prompt: String, wake: Int32) -> PromptResult {
+    ///
+    /// Input typed before the prompt appeared is discarded first: a stray `y` must never approve a
+    /// call its typist has not seen. Enter may arrive as `\n` or `\r` (raw-mode terminals).
+    static func ask(path: String, prompt: String, wake: Int32, deadline: Double) -> PromptResult {
         let fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return .failed(Posix.errorText(errno)) }
         defer { close(fd) }
+        _ = tcflush(fd, TCIFLUSH)
         func say(_ text: String) {
             _ = Array(text.utf8).withUnsafeBytes { Posix.writeAll(fd, $0) }
         }
@@ -108,7 +107,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
                 return .failed(Posix.errorText(errno))
             }
             if fds[1].revents != 0 {
-                say("\n(withdrawn)\n")
+                say(Posix.now() >= deadline ? "\n(timed out: denied)\n" : "\n(withdrawn)\n")
                 return .interrupted
             }
             var byte: UInt8 = 0
@@ -117,13 +116,15 @@ package final class TerminalApprovalChannel: ApprovalChannel {
                 if count < 0 && errno == EINTR { continue }
                 return .failed("the terminal closed")
             }
-            guard byte == 0x0A else {
+            guard byte == 0x0A || byte == 0x0D else {
                 if line.count < 64 { line.append(byte) }
                 continue
             }
-            let word = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+            let word = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .lowercased()
             line.removeAll()
             switch word {
+            case "": continue
             case "y", "yes": return .approved
             case "n", "no": return .declined
             default: say("Please answer y or n: ")
@@ -132,7 +133,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     }
 
     /// The prompt: server, tool, class, rule, reason and a bounded, sanitised view of the arguments.
-    static func promptText(_ request: ApprovalRequest) -> String {
+    static func promptText(_ request: ApprovalRequest, now: Double) -> String {
         let decision = request.decision
         var writer = JSONWriter()
         writer.value(request.arguments)
@@ -141,7 +142,8 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         let rule =
             decision.rule.map { "`\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)" }
             ?? "\(decision.toolClass.rawValue) default"
-        let seconds = Int((request.deadline - request.requestedAt).rounded())
+        // The time left, not the configured timeout: a prompt queued behind another has less.
+        let seconds = max(0, Int((request.deadline - now).rounded()))
         return """
 
             ── mcp-firewall: approval needed [\(request.id)] ──
@@ -154,6 +156,12 @@ package final class TerminalApprovalChannel: ApprovalChannel {
             """
     }
 
+    /// The login name of the user running the proxy: the account the terminal belongs to.
+    static func userName() -> String {
+        if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
+    }
+
     /// Replaces control and format characters (escape sequences, bidi overrides) with visible escapes,
     /// so a tool name or argument cannot repaint the terminal or disguise what is being approved.
     static func sanitize(_ text: String) -> String {
@@ -161,7 +169,8 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         for scalar in text.unicodeScalars {
             switch scalar.properties.generalCategory {
             case .control, .format, .lineSeparator, .paragraphSeparator:
-                out += "\\u{\(String(scalar.value, radix: 16))}"
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
             default:
                 out.unicodeScalars.append(scalar)
             }
