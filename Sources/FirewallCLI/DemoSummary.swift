@@ -31,9 +31,9 @@ struct DemoSummary {
                 decisions.removeAll()
                 results.removeAll()
             case "decision":
-                if let call = record["call"]?.doubleValue { decisions[Int(call)] = record }
+                if let call = record["call"]?.doubleValue.flatMap({ Int(exactly: $0) }) { decisions[call] = record }
             case "result":
-                if let call = record["call"]?.doubleValue { results[Int(call)] = record }
+                if let call = record["call"]?.doubleValue.flatMap({ Int(exactly: $0) }) { results[call] = record }
             default:
                 break
             }
@@ -59,7 +59,7 @@ struct DemoSummary {
     static func decidedBy(_ record: JSONValue) -> String {
         let by = record["decided_by"]
         let rule = record["rule"].map {
-            "`\($0["name"]?.stringValue ?? "?")` (\($0["file"]?.stringValue ?? "?"):\(Int($0["line"]?.doubleValue ?? 0)))"
+            "`\($0["name"]?.stringValue ?? "?")` (\($0["file"]?.stringValue ?? "?"):\(Int(exactly: $0["line"]?.doubleValue ?? 0) ?? 0))"
         }
         switch by?["kind"]?.stringValue {
         case "human":
@@ -71,6 +71,7 @@ struct DemoSummary {
                 return "nobody: \(outcome) (\(record["approval"]?["detail"]?.stringValue ?? ""))"
             }
             if let rule { return "policy rule \(rule)" }
+            if record["decision_source"]?.stringValue == "unlisted" { return "policy setting for unlisted tools" }
             return "policy default for \(record["class"]?.stringValue ?? "?") tools"
         }
     }

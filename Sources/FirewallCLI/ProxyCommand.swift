@@ -11,8 +11,7 @@ struct ProxyCommand: AsyncParsableCommand {
         commandName: "proxy",
         abstract: "Run an MCP stdio server behind the firewall.",
         discussion: """
-            stdin/stdout carry the MCP protocol to and from the client; logs go to stderr. Flags \
-            override the policy file. Exit codes: 0 session ended by the client, 1 policy or audit \
+            stdin/stdout carry the MCP protocol to and from the client; logs go to stderr. Exit codes: 0 session ended by the client, 1 policy or audit \
             problem at start, 64 usage error, 69 server could not start or exited on its own, 74 \
             the audit log failed during the session (calls after the failure were denied).
             """
@@ -27,7 +26,7 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Environment name recorded in the audit log. Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set, else `dev`."
+            "Environment name recorded in the audit log. Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set and not empty, else `dev`."
     )
     var env: String?
 
@@ -59,7 +58,7 @@ struct ProxyCommand: AsyncParsableCommand {
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
         guard auditPayloadLimit >= 0 else { throw ValidationError("--audit-payload-limit cannot be negative") }
         guard gracePeriod > 0, gracePeriod <= 600 else {
-            throw ValidationError("--grace-period must be between 0 and 600 seconds")
+            throw ValidationError("--grace-period must be more than 0 and at most 600 seconds")
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("unknown --log-level `\(logLevel)`")

@@ -48,7 +48,13 @@ package final class AuditLog: Sendable {
             guard state.failure == nil else { return false }
             var batch: [UInt8] = []
             for event in events { batch.append(contentsOf: state.encoder.encode(event, time: time)) }
-            var error = batch.withUnsafeBytes { Posix.writeAll(fd, $0) }
+            let (writeError, written) = batch.withUnsafeBytes { Posix.writeAllCounting(fd, $0) }
+            var error = writeError
+            if error != nil, written > 0 {
+                // Take back the part of the batch that did get out, so no half record stays in the log.
+                var status = stat()
+                if fstat(fd, &status) == 0 { _ = ftruncate(fd, status.st_size - off_t(written)) }
+            }
             if error == nil, syncEachBatch, fdatasync(fd) != 0 { error = POSIXError(errno) }
             if let error {
                 state.failure = "audit log \(path) cannot be written: \(error)"

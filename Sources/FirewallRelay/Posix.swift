@@ -18,6 +18,14 @@ enum Posix {
     static func writeAll(
         _ fd: Int32, _ bytes: UnsafeRawBufferPointer, suffix: UnsafeRawBufferPointer? = nil
     ) -> POSIXError? {
+        writeAllCounting(fd, bytes, suffix: suffix).error
+    }
+
+    /// `writeAll`, also reporting how many bytes went out before an error.
+    static func writeAllCounting(
+        _ fd: Int32, _ bytes: UnsafeRawBufferPointer, suffix: UnsafeRawBufferPointer? = nil
+    ) -> (error: POSIXError?, written: Int) {
+        var total = 0
         var first = bytes
         var second = suffix ?? UnsafeRawBufferPointer(start: nil, count: 0)
         while first.count + second.count > 0 {
@@ -28,15 +36,16 @@ enum Posix {
             let written = vectors.withUnsafeMutableBufferPointer { writev(fd, $0.baseAddress, 2) }
             if written < 0 {
                 if errno == EINTR { continue }
-                return POSIXError(errno)
+                return (POSIXError(errno), total)
             }
+            total += written
             var remaining = written
             let fromFirst = min(remaining, first.count)
             first = UnsafeRawBufferPointer(rebasing: first[fromFirst...])
             remaining -= fromFirst
             second = UnsafeRawBufferPointer(rebasing: second[min(remaining, second.count)...])
         }
-        return nil
+        return (nil, total)
     }
 
     /// A pipe whose ends are close-on-exec.

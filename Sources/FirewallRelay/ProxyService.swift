@@ -38,8 +38,8 @@ package final class ProxyService: Service, Sendable {
     package func run() async throws {
         let audit = try AuditLog(
             path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
-        let started = Posix.monotonic()
-        audit.append(
+        let startTime = Posix.monotonic()
+        let started = audit.append(
             .sessionStart(
                 .init(
                     proxyVersion: Self.version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
@@ -48,6 +48,10 @@ package final class ProxyService: Service, Sendable {
                 )
             )
         )
+        // Nothing runs unaudited: if the first record cannot be written, refuse to start.
+        guard started else {
+            throw AuditLogError(message: audit.failure ?? "audit log \(configuration.auditPath) cannot be written")
+        }
         let child: ChildProcess
         do {
             child = try ChildProcess(argv: configuration.serverArgv)
@@ -55,7 +59,7 @@ package final class ProxyService: Service, Sendable {
             audit.append(
                 .sessionEnd(
                     .init(
-                        reason: "server_failed_to_start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0
+                        reason: "server failed to start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0
                     )))
             throw error
         }
@@ -142,7 +146,7 @@ package final class ProxyService: Service, Sendable {
             .sessionEnd(
                 .init(
                     reason: reason, serverExit: termination.description, counts: session.counts.fields,
-                    durationMilliseconds: (Posix.monotonic() - started) * 1000
+                    durationMilliseconds: (Posix.monotonic() - startTime) * 1000
                 )
             )
         )

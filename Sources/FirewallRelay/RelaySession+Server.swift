@@ -148,14 +148,25 @@ extension RelaySession {
             }
             replyError(
                 id: id, code: JSONRPCErrorCode.serverUnavailable,
-                message: "MCP server exited (\(description)) before answering \(request.method)")
+                message: "MCP server exited (\(description)) before answering \(request.method)", call: request.call)
         }
         for (id, hold) in held {
             guard state.withLock({ $0.release(id, approvalID: hold.approvalID) }) != nil else { continue }
             hold.withdrawal.fulfil("the MCP server exited")
+            let now = Posix.now()
+            state.withLock { $0.counts.denied += 1 }
+            record(
+                .decision(
+                    .init(
+                        call: hold.call, id: id, era: hold.era, arguments: hold.arguments, policy: hold.decision,
+                        final: .deny, decidedBy: Approver(kind: .policy, channel: "none"),
+                        approval: .init(
+                            approvalID: hold.approvalID, outcome: .cancelled,
+                            detail: "the MCP server exited (\(description)) while the call waited",
+                            requestedAt: hold.requestedAt, decidedAt: now))))
             replyError(
                 id: id, code: JSONRPCErrorCode.serverUnavailable,
-                message: "MCP server exited (\(description)) while the call waited for approval")
+                message: "MCP server exited (\(description)) while the call waited for approval", call: hold.call)
         }
     }
 

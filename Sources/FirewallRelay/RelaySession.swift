@@ -125,9 +125,9 @@ package final class RelaySession: Sendable {
     }
 
     /// Writes a JSON-RPC error to the client and audits it.
-    func replyError(id: RequestID?, code: Int, message: String) {
+    func replyError(id: RequestID?, code: Int, message: String, call: Int? = nil) {
         let reply = ProxyReply.error(id: id, code: code, message: message)
-        record(.message(proxyMessageRecord(reply, kind: "error", id: id)))
+        record(.message(proxyMessageRecord(reply, kind: "error", id: id, call: call)))
         toClient.write(reply)
     }
 
@@ -199,7 +199,7 @@ extension RelaySession {
             .rejection(
                 .init(
                     id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message,
-                    payload: AuditPayload([], isValidJSON: false, limit: 0))))
+                    payload: AuditPayload(droppedSize: size))))
         replyError(id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message)
     }
 }

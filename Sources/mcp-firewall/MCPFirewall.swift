@@ -12,6 +12,8 @@ enum MCPFirewall {
     static func main() async {
         // A client or server that hangs up must surface as a write error, never kill the proxy.
         signal(SIGPIPE, SIG_IGN)
+        // An audit log over the file-size limit must fail the write (and deny calls), not kill us.
+        signal(SIGXFSZ, SIG_IGN)
         await MCPFirewallCommand.main()
     }
 }

@@ -91,19 +91,37 @@ struct ProxyLifecycleTests {
         #expect(!FileManager.default.fileExists(atPath: folder + "/audit.jsonl"), "nothing starts on a bad policy")
     }
 
-    @Test func auditWriteFailureDeniesCallsAndExits74() async throws {
+    @Test func unwritableAuditLogRefusesToStart() throws {
         let folder = try E2E.temporaryFolder()
         var argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
         let auditFlag = try #require(argv.firstIndex(of: "--audit"))
         argv[auditFlag + 1] = "/dev/full"
-        let (reply, status) = try await StdioClient.with(argv: argv) { client in
+        let (status, stderr) = try Shell.run(argv)
+        #expect(status == 1)
+        #expect(stderr.contains("refusing to start"))
+        #expect(stderr.contains("No space left on device"))
+    }
+
+    @Test func auditFailureMidSessionDeniesCallsAndExits74() async throws {
+        let folder = try E2E.temporaryFolder()
+        let proxy = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
+        // A 4 KiB file-size limit: the session starts, then the audit log hits the limit mid-session.
+        let argv = ["/bin/sh", "-c", "ulimit -f 8 && exec \"$@\"", "sh"] + proxy
+        let (replies, status) = try await StdioClient.with(argv: argv) { client in
             try await E2E.initialize(client)
-            let reply = await E2E.callTool(client, id: 1, "get_employee", [.string("employee_id", "E-1001")])
-            return (reply, await client.close())
+            var replies: [JSONValue?] = []
+            for id in 1...6 {
+                replies.append(await E2E.callTool(client, id: id, "get_employee", [.string("employee_id", "E-1001")]))
+            }
+            return (replies, await client.close())
         }
-        #expect(reply?["result"]?["isError"]?.boolValue == true)
-        #expect(E2E.text(reply).contains("cannot be written"))
+        let denied = replies.filter { E2E.text($0).contains("cannot be written") }
+        #expect(!denied.isEmpty, "calls after the failure are denied, naming the cause")
+        #expect(replies.last.map { E2E.text($0).contains("cannot be written") } == true)
         #expect(status == .exited(74))
+        let data = try #require(FileManager.default.contents(atPath: folder + "/audit.jsonl"))
+        #expect(data.count <= 4096)
+        #expect(data.last == UInt8(ascii: "\n"), "a batch cut short by the limit is taken back: no half record")
     }
 
     @Test func missingServerCommandExits69() throws {

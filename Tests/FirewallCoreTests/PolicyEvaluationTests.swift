@@ -87,10 +87,10 @@ struct PolicyEvaluationTests {
             source: .rule),
         Case(tool: "transfer", toolClass: .write, decision: .confirm, ruleLine: 27, source: .classDefault),
         Case(
-            tool: "transfer", arguments: #"{"amount":"5000"}"#, toolClass: .sensitive, decision: .deny, ruleLine: 29,
+            tool: "transfer", arguments: #"{"amount":"5000"}"#, toolClass: .write, decision: .deny, ruleLine: 29,
             source: .evaluationError),
         Case(
-            tool: "transfer", arguments: #"{"amount":"5"}"#, toolClass: .sensitive, decision: .deny, ruleLine: 29,
+            tool: "transfer", arguments: #"{"amount":"5"}"#, toolClass: .write, decision: .deny, ruleLine: 29,
             source: .evaluationError),
         Case(tool: "unknown", toolClass: .write, decision: .confirm, source: .classDefault),
         Case(tool: "unknown", annotations: readOnly, toolClass: .read, decision: .allow, source: .classDefault),
@@ -148,7 +148,7 @@ struct PolicyEvaluationTests {
         let result = policy.evaluate(tool: "transfer", arguments: try json(#"{"amount":"5000"}"#), annotations: nil)
         #expect(result.decision == .deny && result.decisionSource == .evaluationError)
         #expect(result.reason.contains("argument `amount` is a string"))
-        #expect(result.matchedRules.map(\.line) == [29])
+        #expect(result.matchedRules.map(\.line) == [27, 29], "the rules that held, then the one that failed")
         #expect(result.tags == ["finance"])
     }
 

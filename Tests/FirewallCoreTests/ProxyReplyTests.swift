@@ -75,7 +75,7 @@ struct ProxyReplyTests {
         #expect(ProxyReply.denialText(unlisted).contains("the policy denies tools it does not list"))
         let byDefault = try decide("version: 1\ndefaults: {write: deny}\n", tool: "other")
         let text = ProxyReply.denialText(byDefault)
-        #expect(text.contains("(write tool): write tools default to deny"))
+        #expect(text.contains("(write tool): it is a write tool, and write tools default to deny"))
         #expect(text.contains("Reason: write tools default to deny."))
     }
 }

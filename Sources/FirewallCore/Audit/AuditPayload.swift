@@ -8,6 +8,8 @@ package struct AuditPayload: Sendable {
         case json([UInt8])
         /// The first bytes as text (invalid UTF-8 replaced), with the digest of all bytes.
         case truncated(prefix: String, sha256: String)
+        /// Nothing was kept (an oversized frame discarded while it streamed in).
+        case dropped
     }
 
     package var size: Int
@@ -25,6 +27,12 @@ package struct AuditPayload: Sendable {
                 sha256: SHA256.hash(data: bytes).hexString
             )
         }
+    }
+
+    /// A payload that was not kept at all (it was dropped unread), of which only the size is known.
+    package init(droppedSize size: Int) {
+        self.size = size
+        self.content = .dropped
     }
 
     /// Convenience for arrays.
@@ -46,6 +54,9 @@ package struct AuditPayload: Sendable {
             writer.string(prefix)
             writer.key("payload_sha256")
             writer.string(sha256)
+        case .dropped:
+            writer.key("payload_dropped")
+            writer.bool(true)
         }
     }
 }

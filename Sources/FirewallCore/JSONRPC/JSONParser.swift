@@ -52,8 +52,8 @@ package struct JSONParser {
 
     /// Checks that `range` of `buffer` is exactly one well-formed JSON value, without building it.
     ///
-    /// Duplicate keys are not looked for below the top level here; callers that act on a value's
-    /// content parse it with `parse` instead.
+    /// Duplicate keys are not looked for here at all; callers that act on a value's content parse it
+    /// with `parse` instead.
     package static func validate(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError) {
         var parser = JSONParser(buffer, maxDepth: maxDepth)
         parser.skipWhitespace()

@@ -48,13 +48,27 @@ package enum ProxyReply {
     /// The text of a denial: what was denied, by which rule (file:line) or setting, and why.
     package static func denialText(_ decision: PolicyDecision, detail: String? = nil) -> String {
         var text = "mcp-firewall denied the call to `\(decision.tool)` (\(decision.toolClass.rawValue) tool)"
-        if let rule = decision.rule {
-            text += ": rule `\(decision.ruleName ?? rule.patternDescription)` at \(rule.location.fileAndLine)"
-            text += decision.decision == .confirm ? " requires confirmation" : " decides \(decision.decision.rawValue)"
-        } else if decision.decisionSource == .unlistedSetting {
-            text += ": the policy denies tools it does not list"
-        } else {
-            text += ": \(decision.toolClass.rawValue) tools default to \(decision.decision.rawValue)"
+        let toolClass = decision.toolClass.rawValue
+        let rule = decision.rule.map {
+            "rule `\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)"
+        }
+        switch (decision.decisionSource, rule) {
+        case (.evaluationError, let rule?):
+            text += ": a condition of \(rule) could not be evaluated"
+        case (.rule, let rule?):
+            text +=
+                ": \(rule) "
+                + (decision.decision == .confirm ? "requires confirmation" : "decides \(decision.decision.rawValue)")
+        case (.unlistedSetting, _):
+            text +=
+                ": the policy \(decision.decision == .confirm ? "requires confirmation for" : "denies") tools it does not list"
+        case (_, let rule?):
+            text += ": \(rule) classifies it as \(toolClass), and \(toolClass) tools "
+            text += decision.decision == .confirm ? "require confirmation" : "default to \(decision.decision.rawValue)"
+        default:
+            let source = decision.classSource == .annotations ? " (from the server's annotations)" : ""
+            text += ": it is a \(toolClass) tool\(source), and \(toolClass) tools "
+            text += decision.decision == .confirm ? "require confirmation" : "default to \(decision.decision.rawValue)"
         }
         text += ". Reason: \(sentence(decision.reason))"
         if let detail { text += " \(sentence(detail))" }

@@ -68,36 +68,40 @@ package struct ArgumentCondition: Sendable {
     }
 
     private func test(_ op: Operator, _ value: JSONValue?) -> Outcome {
-        switch op {
-        case .exists(let expected):
+        switch (op, value) {
+        case (.exists(let expected), _):
             return (value != nil) == expected ? .holds : .fails
-        case .notEquals(let operand):
-            guard let value else { return .holds }
-            return value.semanticallyEquals(operand) ? .fails : .holds
-        case .noneOf(let operands):
-            guard let value else { return .holds }
-            return operands.contains { value.semanticallyEquals($0) } ? .fails : .holds
-        default:
-            break
-        }
-        guard let value else { return .fails }
-        switch op {
-        case .equals(let operand):
-            return value.semanticallyEquals(operand) ? .holds : .fails
-        case .oneOf(let operands):
-            return operands.contains { value.semanticallyEquals($0) } ? .holds : .fails
-        case .glob(let pattern):
+        case (.notEquals, nil), (.noneOf, nil):
+            return .holds
+        case (_, nil):
+            return .fails
+        case (.equals(let operand), let value?):
+            return sameType(value, [operand]) ?? (value.semanticallyEquals(operand) ? .holds : .fails)
+        case (.notEquals(let operand), let value?):
+            return sameType(value, [operand]) ?? (value.semanticallyEquals(operand) ? .fails : .holds)
+        case (.oneOf(let operands), let value?):
+            return sameType(value, operands) ?? (operands.contains { value.semanticallyEquals($0) } ? .holds : .fails)
+        case (.noneOf(let operands), let value?):
+            return sameType(value, operands) ?? (operands.contains { value.semanticallyEquals($0) } ? .fails : .holds)
+        case (.glob(let pattern), let value?):
             guard let text = value.stringValue else { return typeError(value, expected: "a string") }
             return pattern.matches(text) ? .holds : .fails
-        case .regex(let pattern):
+        case (.regex(let pattern), let value?):
             guard let text = value.stringValue else { return typeError(value, expected: "a string") }
             return pattern.matches(text) ? .holds : .fails
-        case .greaterThan(let bound): return compare(value) { $0 > bound }
-        case .greaterThanOrEqual(let bound): return compare(value) { $0 >= bound }
-        case .lessThan(let bound): return compare(value) { $0 < bound }
-        case .lessThanOrEqual(let bound): return compare(value) { $0 <= bound }
-        case .exists, .notEquals, .noneOf: return .holds
+        case (.greaterThan(let bound), let value?): return compare(value) { $0 > bound }
+        case (.greaterThanOrEqual(let bound), let value?): return compare(value) { $0 >= bound }
+        case (.lessThan(let bound), let value?): return compare(value) { $0 < bound }
+        case (.lessThanOrEqual(let bound), let value?): return compare(value) { $0 <= bound }
         }
+    }
+
+    /// An evaluation error when no operand has the value's JSON type: `"5"` where the rule says `5`
+    /// must not quietly fail to match a deny rule.
+    private func sameType(_ value: JSONValue, _ operands: [JSONValue]) -> Outcome? {
+        guard !operands.contains(where: { $0.typeDescription == value.typeDescription }) else { return nil }
+        let expected = Set(operands.map(\.typeDescription)).sorted().joined(separator: " or ")
+        return typeError(value, expected: expected.isEmpty ? "a value" : expected)
     }
 
     private func compare(_ value: JSONValue, _ predicate: (Double) -> Bool) -> Outcome {

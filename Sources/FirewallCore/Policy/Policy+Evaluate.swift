@@ -8,28 +8,25 @@ extension Policy {
     package func evaluate(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
         let named = rules.filter { $0.matchesName(tool) }
         var applicable: [PolicyRule] = []
+        var failure: (rule: PolicyRule, message: String)?
         for rule in named {
             switch rule.conditionsOutcome(arguments) {
-            case .holds:
-                applicable.append(rule)
-            case .fails:
-                continue
-            case .error(let message):
-                return PolicyDecision(
-                    tool: tool,
-                    toolClass: rule.toolClass ?? .sensitive,
-                    classSource: .rule(rule.location),
-                    decision: .deny,
-                    decisionSource: .evaluationError,
-                    rule: rule,
-                    matchedRules: [rule.location],
-                    reason: "policy evaluation error: \(message)",
-                    tags: rule.tags
-                )
+            case .holds: applicable.append(rule)
+            case .fails: continue
+            case .error(let message): failure = failure ?? (rule, message)
             }
         }
         let (toolClass, classSource, classRule) = classify(
             tool: tool, applicable: applicable, annotations: annotations, listed: !named.isEmpty)
+        if let failure {
+            // Fail closed: a condition that cannot be evaluated denies the call.
+            return PolicyDecision(
+                tool: tool, toolClass: max(toolClass, failure.rule.toolClass ?? toolClass), classSource: classSource,
+                decision: .deny, decisionSource: .evaluationError, rule: failure.rule,
+                matchedRules: applicable.map(\.location) + [failure.rule.location],
+                reason: "policy evaluation error: \(failure.message)", tags: failure.rule.tags
+            )
+        }
         let tags = applicable.reduce(into: [String]()) { tags, rule in
             for tag in rule.tags where !tags.contains(tag) { tags.append(tag) }
         }

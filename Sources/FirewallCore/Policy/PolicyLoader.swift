@@ -139,7 +139,15 @@ package enum PolicyLoader {
             switch key {
             case "name":
                 sawName = true
-                for (text, itemNode) in reader.stringList(value, "name") ?? [] {
+                guard let names = reader.stringList(value, "name") else {
+                    valid = false
+                    continue
+                }
+                if names.isEmpty {
+                    reader.error("name lists no tools", at: value)
+                    valid = false
+                }
+                for (text, itemNode) in names {
                     do {
                         rule.patterns.append(try GlobPattern(text))
                     } catch {

@@ -156,10 +156,15 @@ struct YAMLReader {
             return string(node, what).map { [($0, node)] }
         case .sequence(let sequence):
             var items: [(String, Node)] = []
+            var allValid = true
             for item in sequence {
-                if let text = string(item, "each entry of \(what)") { items.append((text, item)) }
+                if let text = string(item, "each entry of \(what)") {
+                    items.append((text, item))
+                } else {
+                    allValid = false
+                }
             }
-            return items
+            return allValid ? items : nil
         default:
             error("\(what) must be a string or a list of strings", at: node)
             return nil
