@@ -45,6 +45,9 @@ struct Options {
     }
 }
 
+if CommandLine.arguments.dropFirst().first == "bare-relay" {
+    BareRelay.run(Array(CommandLine.arguments.dropFirst(2)))
+}
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let products = URL(
     fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
@@ -65,7 +68,8 @@ tools:
 """.write(toFile: policyPath, atomically: true, encoding: .utf8)
 let proxied =
     [
-        products + "/mcp-firewall", "proxy", "--policy", policyPath, "--audit", workFolder + "/audit.jsonl",
+        products + "/mcp-firewall", "proxy", "--policy", policyPath, "--audit",
+        ProcessInfo.processInfo.environment["BENCH_AUDIT"] ?? (workFolder + "/audit.jsonl"),
         "--no-terminal",
         "--log-level", "warning", "--",
     ] + server
@@ -161,19 +165,37 @@ struct Run {
     var rssBeforeLarge = 0.0
 }
 
-func measure(_ argv: [String]) async throws -> Run {
-    try await StdioClient.with(argv: argv) { client in
-        await initialize(client)
-        var run = Run()
-        _ = await latencies(client, count: options.warmup, firstID: 1_000_000)
-        run.latency = await latencies(client, count: options.calls, firstID: 2_000_000).sorted()
-        run.throughput = await throughput(
-            client, total: options.pipelinedCalls, inFlight: options.inFlight, firstID: 3_000_000)
-        run.rssBeforeLarge = peakRSS(client.process.pid)
-        run.large = await largeResult(
-            client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 4_000_000)
-        run.rss = peakRSS(client.process.pid)
-        return run
+/// Measures the three set-ups side by side. Latency rounds are interleaved (direct, relay, proxy,
+/// direct, …) so that drift in the machine's speed hits all three alike.
+func measureAll(_ setups: [[String]]) async throws -> [Run] {
+    try await StdioClient.with(argv: setups[0]) { direct in
+        try await StdioClient.with(argv: setups[1]) { relay in
+            try await StdioClient.with(argv: setups[2]) { proxy in
+                let clients = [direct, relay, proxy]
+                var runs = [Run](repeating: Run(), count: clients.count)
+                for client in clients {
+                    await initialize(client)
+                    _ = await latencies(client, count: options.warmup, firstID: 1_000_000)
+                }
+                let rounds = 10
+                for round in 0..<rounds {
+                    for (index, client) in clients.enumerated() {
+                        runs[index].latency += await latencies(
+                            client, count: options.calls / rounds, firstID: 2_000_000 + round * options.calls)
+                    }
+                }
+                for (index, client) in clients.enumerated() {
+                    runs[index].latency.sort()
+                    runs[index].throughput = await throughput(
+                        client, total: options.pipelinedCalls, inFlight: options.inFlight, firstID: 30_000_000)
+                    runs[index].rssBeforeLarge = peakRSS(client.process.pid)
+                    runs[index].large = await largeResult(
+                        client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 40_000_000)
+                    runs[index].rss = peakRSS(client.process.pid)
+                }
+                return runs
+            }
+        }
     }
 }
 
@@ -183,30 +205,30 @@ if options.inProcessOnly {
     print("firewall CPU per allowed call, in process: \(inProcess.perCallMicros) µs")
     exit(0)
 }
-let direct = try await measure(server)
-let viaProxy = try await measure(proxied)
+let runs = try await measureAll([server, [products + "/mcp-firewall-bench", "bare-relay"] + server, proxied])
+let (direct, floor, proxy) = (runs[0], runs[1], runs[2])
 func fmt(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
-print("| measure | direct | through mcp-firewall | added / ratio |")
-print("|---|---|---|---|")
+func row(_ cells: String...) { print("| " + cells.joined(separator: " | ") + " |") }
+row("measure", "direct", "bare relay (floor)", "mcp-firewall", "mcp-firewall vs direct", "mcp-firewall vs floor")
+row("---", "---", "---", "---", "---", "---")
 for (label, p) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
-    let a = percentile(direct.latency, p)
-    let b = percentile(viaProxy.latency, p)
-    print("| latency \(label) (µs) | \(fmt(a)) | \(fmt(b)) | +\(fmt(b - a)) µs |")
+    let (a, f, b) = (percentile(direct.latency, p), percentile(floor.latency, p), percentile(proxy.latency, p))
+    row("latency \(label) (µs)", fmt(a), fmt(f), fmt(b), "+\(fmt(b - a))", "+\(fmt(b - f))")
 }
-print(
-    "| throughput, \(options.inFlight) in flight (calls/s) | \(fmt(direct.throughput, 0)) | \(fmt(viaProxy.throughput, 0)) | \(fmt(viaProxy.throughput / direct.throughput * 100)) % |"
-)
-print(
-    "| \(options.largeMegabytes) MB result (ms, median of \(options.largeRuns)) | \(fmt(direct.large)) | \(fmt(viaProxy.large)) | \(fmt(viaProxy.large / direct.large, 2))× |"
-)
-print(
-    "| firewall CPU per allowed call, in process (µs) | | \(fmt(inProcess.perCallMicros)) | audit: \(inProcess.auditBytes / max(1, options.calls)) B/call |"
-)
-print(
-    "| peak RSS before the large results (MiB) | \(fmt(direct.rssBeforeLarge)) (server) | \(fmt(viaProxy.rssBeforeLarge)) (proxy) | |"
-)
-print("| peak RSS (MiB) | \(fmt(direct.rss)) (server) | \(fmt(viaProxy.rss)) (proxy) | |")
+row(
+    "throughput, \(options.inFlight) in flight (calls/s)", fmt(direct.throughput, 0), fmt(floor.throughput, 0),
+    fmt(proxy.throughput, 0), "\(fmt(proxy.throughput / direct.throughput * 100)) %",
+    "\(fmt(proxy.throughput / floor.throughput * 100)) %")
+row(
+    "\(options.largeMegabytes) MB result (ms, median of \(options.largeRuns))", fmt(direct.large), fmt(floor.large),
+    fmt(proxy.large), "\(fmt(proxy.large / direct.large, 2))×", "\(fmt(proxy.large / floor.large, 2))×")
+row("firewall CPU per allowed call, in process (µs)", "", "", fmt(inProcess.perCallMicros), "", "")
+row(
+    "peak RSS before the large results (MiB)", "\(fmt(direct.rssBeforeLarge)) (server)",
+    "\(fmt(floor.rssBeforeLarge)) (relay)", "\(fmt(proxy.rssBeforeLarge)) (proxy)", "", "")
+row("peak RSS (MiB)", "\(fmt(direct.rss)) (server)", "\(fmt(floor.rss)) (relay)", "\(fmt(proxy.rss)) (proxy)", "", "")
 print("")
 print(
-    "calls: \(options.calls) sequential after \(options.warmup) warm-up, \(options.pipelinedCalls) pipelined; every proxied call allowed, audited to \(workFolder)/audit.jsonl"
-)
+    "\(options.calls) sequential calls per set-up (10 interleaved rounds, after \(options.warmup) warm-up), "
+        + "\(options.pipelinedCalls) pipelined; every proxied call allowed and audited "
+        + "(\(inProcess.auditBytes / max(1, options.calls)) audit bytes per call)")

@@ -7,16 +7,20 @@ extension RelaySession {
         handleServerFrames([frame])
     }
 
-    /// Handles the frames of one read from the server: their records go to the audit log in one
-    /// write, then the frames go to the client in one write. Under load this halves the syscalls.
+    /// Handles the frames of one read from the server: the frames go to the client in one write, then
+    /// their records go to the audit log in one write. Under load this halves the syscalls.
     package func handleServerFrames(_ frames: [[UInt8]]) {
         var events: [AuditEvent] = []
         var outgoing: [[UInt8]] = []
         for frame in frames {
             if let forward = process(frame, events: &events) { outgoing.append(forward) }
         }
-        if !events.isEmpty { audit.append(events) }
+        // Answers go to the client first and are recorded right after, on this same thread, so
+        // records stay in order. Write-ahead is what decisions need (nothing reaches the server
+        // undecided and unrecorded); an answer is already the server's doing, and recording it
+        // after the relay keeps the audit off the latency of every result.
         if !outgoing.isEmpty { toClient.write(batch: outgoing) }
+        if !events.isEmpty { audit.append(events) }
     }
 
     /// Accounts for one server frame; returns the bytes to forward, if any.
