@@ -56,11 +56,14 @@ let package = Package(
             dependencies: ["FirewallRelay", "FirewallCore"],
             path: "Benchmarks/ProxyBenchmark"
         ),
-        .testTarget(name: "FirewallCoreTests", dependencies: ["FirewallCore"]),
+        .testTarget(name: "FirewallCoreTests", dependencies: ["FirewallCore"], exclude: ["Fixtures"]),
         .testTarget(name: "FirewallRelayTests", dependencies: ["FirewallRelay", "FirewallCore"]),
         .testTarget(
             name: "FirewallCLITests",
-            dependencies: ["FirewallCLI", "FirewallRelay", "FirewallCore"]
+            dependencies: [
+                "FirewallCLI", "FirewallRelay", "FirewallCore", .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["Golden"]
         ),
         .testTarget(name: "ExampleServerTests", dependencies: ["ExampleServer"]),
     ]

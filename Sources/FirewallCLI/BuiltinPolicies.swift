@@ -3,6 +3,7 @@
 package enum BuiltinPolicies {
     /// `policies/default.yaml`.
     package static let defaultPolicy = #"""
+        # yaml-language-server: $schema=../schemas/policy-v1.schema.json
         # mcp-firewall default policy: reads run, writes ask a human, sensitive calls never run.
         # Tools this file does not name are classified from the server's tool annotations
         # (readOnlyHint: true → read; anything else, or no annotations → write).
@@ -21,6 +22,7 @@ package enum BuiltinPolicies {
 
     /// `policies/hr-example.yaml`.
     package static let hrExample = #"""
+        # yaml-language-server: $schema=../schemas/policy-v1.schema.json
         # Policy for the example HR server (example-hr-server), used by `mcp-firewall demo`.
         version: 1
         description: HR system — reads run, salary and review changes ask a human, payroll exports and deletions are refused.

@@ -13,6 +13,8 @@ package enum ExitCodes {
     package static let serverUnavailable: Int32 = 69
     /// The audit log failed during a session.
     package static let auditFailed: Int32 = 74
+    /// A call needed confirmation, nobody could answer, and the policy says `unattended: fail`.
+    package static let unattendedFailure: Int32 = 75
 }
 
 /// Process-wide logging set-up: everything goes to stderr, because stdout is the protocol channel.
@@ -40,23 +42,29 @@ enum LoggingSetup {
 enum PolicyFiles {
     /// Loads `path`, or the built-in default when `path` is nil.
     static func load(_ path: String?) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
-        guard let path else {
+        try load(paths: path.map { [$0] } ?? [])
+    }
+
+    /// Loads the layers `paths` (and what they extend), or the built-in default when `paths` is empty.
+    static func load(paths: [String]) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
+        guard !paths.isEmpty else {
             return try PolicyLoader.load(text: BuiltinPolicies.defaultPolicy, path: "<built-in default>")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PolicyError(diagnostics: [
-                PolicyDiagnostic(
-                    .error, "cannot read the policy file", at: SourceLocation(file: path, line: 1, column: 1),
-                    hint: "check the path and permissions")
-            ])
+        return try PolicyLoader.load(paths: paths) { path in
+            FileManager.default.contents(atPath: path).flatMap { String(data: $0, encoding: .utf8) }
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw PolicyError(diagnostics: [
-                PolicyDiagnostic(
-                    .error, "the policy file is not valid UTF-8", at: SourceLocation(file: path, line: 1, column: 1))
-            ])
-        }
-        return try PolicyLoader.load(text: text, path: path)
+    }
+
+    /// Loads `paths` and applies the environment in force: `explicit` (a flag), else
+    /// `$MCP_FIREWALL_ENV`, else `ci` when `$CI` is set and the policy defines `ci`.
+    static func load(
+        paths: [String], environment explicit: String?, processEnvironment: [String: String]
+    ) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic], label: String) {
+        let (policy, warnings) = try load(paths: paths)
+        let named = explicit ?? processEnvironment["MCP_FIREWALL_ENV"].flatMap { $0.isEmpty ? nil : $0 }
+        let inCI = processEnvironment["CI"].map { !$0.isEmpty } == true
+        let resolved = try policy.resolvingEnvironment(explicit: named, inCI: inCI)
+        return (resolved, warnings, resolved.environment ?? named ?? (inCI ? "ci" : "dev"))
     }
 
     /// Prints diagnostics to stderr, one per line.

@@ -5,6 +5,6 @@ struct PolicyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Check policy files.",
-        subcommands: [PolicyCheckCommand.self]
+        subcommands: [PolicyCheckCommand.self, PolicyExplainCommand.self, PolicyDiffCommand.self]
     )
 }

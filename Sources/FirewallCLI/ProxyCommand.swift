@@ -13,20 +13,23 @@ struct ProxyCommand: AsyncParsableCommand {
         discussion: """
             stdin/stdout carry the MCP protocol to and from the client; logs go to stderr. Exit codes: 0 session ended by the client, 1 policy or audit \
             problem at start, 64 usage error, 69 server could not start or exited on its own, 74 \
-            the audit log failed during the session (calls after the failure were denied).
+            the audit log failed during the session (calls after the failure were denied), 75 a call needed \
+            confirmation and nobody could answer under `unattended: fail`.
             """
     )
 
     @Option(
-        help: "Policy file (YAML). Default: the built-in default policy (read allow, write confirm, sensitive deny).")
-    var policy: String?
+        help: ArgumentHelp(
+            "Policy file (YAML); repeat to layer files (no layer can loosen another).",
+            discussion: "Default: the built-in default policy (read allow, write confirm, sensitive deny)."))
+    var policy: [String] = []
 
     @Option(help: "Audit log (JSONL, appended). Default: $XDG_STATE_HOME/mcp-firewall/audit.jsonl (~/.local/state/…).")
     var audit: String?
 
     @Option(
         help:
-            "Environment name recorded in the audit log. Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set and not empty, else `dev`."
+            "Environment whose overlay applies (and is recorded). Default: $MCP_FIREWALL_ENV, else `ci` when $CI is set and the policy defines `ci`; a name the policy does not define is an error."
     )
     var env: String?
 
@@ -69,10 +72,13 @@ struct ProxyCommand: AsyncParsableCommand {
         let logger = LoggingSetup.logger("mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)))
         let environment = ProcessInfo.processInfo.environment
         let loaded: Policy
+        let environmentLabel: String
         do {
-            let (policy, warnings) = try PolicyFiles.load(policy)
+            let (policy, warnings, label) = try PolicyFiles.load(
+                paths: policy, environment: env, processEnvironment: environment)
             PolicyFiles.report(warnings)
             loaded = policy
+            environmentLabel = label
         } catch {
             PolicyFiles.report(error.diagnostics)
             StandardError.write("mcp-firewall: refusing to start: the policy has errors")
@@ -87,8 +93,7 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let configuration = ProxyConfiguration(
             serverArgv: server, policy: loaded, auditPath: auditPath,
-            environment: env ?? environment["MCP_FIREWALL_ENV"]
-                ?? (environment["CI"].map { !$0.isEmpty } == true ? "ci" : "dev"),
+            environment: environmentLabel,
             maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit, auditSync: auditSync,
             gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
@@ -115,6 +120,9 @@ struct ProxyCommand: AsyncParsableCommand {
             StandardError.write("mcp-firewall: the MCP server exited on its own (\(status))")
         case .auditFailed(let failure)?:
             StandardError.write("mcp-firewall: \(failure); calls after the failure were denied")
+        case .unattendedFailure?:
+            StandardError.write(
+                "mcp-firewall: a call needed confirmation and nobody could answer (unattended: fail); it was denied")
         default:
             break
         }

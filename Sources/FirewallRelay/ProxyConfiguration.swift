@@ -48,13 +48,16 @@ package enum ProxyOutcome: Sendable, Equatable {
     case serverExited(String)
     /// The audit log failed during the session; calls after the failure were denied.
     case auditFailed(String)
+    /// A call needed confirmation, nobody could answer, and the policy says `unattended: fail`.
+    case unattendedFailure
 
-    /// 0, 69 (EX_UNAVAILABLE) or 74 (EX_IOERR).
+    /// 0, 69 (EX_UNAVAILABLE), 74 (EX_IOERR) or 75 (EX_TEMPFAIL: nobody could confirm a call).
     package var exitCode: Int32 {
         switch self {
         case .clientClosed: 0
         case .serverExited: 69
         case .auditFailed: 74
+        case .unattendedFailure: 75
         }
     }
 }

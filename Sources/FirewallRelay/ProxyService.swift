@@ -39,15 +39,13 @@ package final class ProxyService: Service, Sendable {
         let audit = try AuditLog(
             path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
         let startTime = Posix.monotonic()
-        let started = audit.append(
-            .sessionStart(
-                .init(
-                    proxyVersion: Self.version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
-                    policy: configuration.policy.source, environment: configuration.environment,
-                    payloadLimit: configuration.auditPayloadLimit
-                )
-            )
-        )
+        var start = AuditEvent.SessionStart(
+            proxyVersion: Self.version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
+            policy: configuration.policy.source, environment: configuration.environment,
+            payloadLimit: configuration.auditPayloadLimit)
+        start.layers = configuration.policy.layers
+        start.environmentOverlay = configuration.policy.environment != nil
+        let started = audit.append(.sessionStart(start))
         // Nothing runs unaudited: if the first record cannot be written, refuse to start.
         guard started else {
             throw AuditLogError(message: audit.failure ?? "audit log \(configuration.auditPath) cannot be written")
@@ -137,6 +135,8 @@ package final class ProxyService: Service, Sendable {
         let outcome: ProxyOutcome
         if let failure = audit.failure {
             outcome = .auditFailed(failure)
+        } else if session.unattendedFailure {
+            outcome = .unattendedFailure
         } else if reason.hasPrefix("server exited") {
             outcome = .serverExited(termination.description)
         } else {

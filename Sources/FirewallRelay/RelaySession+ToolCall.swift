@@ -78,20 +78,7 @@ extension RelaySession {
     ) {
         let now = Posix.now()
         guard let channel = approvals.availableChannel else {
-            let approval = AuditEvent.ApprovalTrace(
-                approvalID: "none", outcome: .unattended, detail: "no approver available", requestedAt: now,
-                decidedAt: now)
-            let decided = AuditEvent.decision(
-                .init(
-                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
-                    decidedBy: Approver(kind: .policy, channel: "none"), approval: approval)
-            )
-            logger.info("no approver available", metadata: ["mcp.tool": "\(decision.tool)", "rpc.id": "\(id)"])
-            deny(
-                id: id, call: call, era: era,
-                text: ProxyReply.denialText(
-                    decision, detail: "No approver available: nobody could be asked to confirm it"),
-                events: [incoming, decided])
+            unattended(frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
             return
         }
         let approvalID = "approval-\(call)"
@@ -134,6 +121,53 @@ extension RelaySession {
                 self.completeApproval(id: id, approvalID: approvalID, response: response)
             }
         )
+    }
+
+    /// A `confirm` with nobody to ask: the policy's (or environment's) `unattended` setting decides.
+    private func unattended(
+        _ frame: [UInt8], id: RequestID, call: Int, era: ProtocolEra, arguments: JSONValue, decision: PolicyDecision,
+        incoming: AuditEvent
+    ) {
+        let now = Posix.now()
+        let setting = policy.approval.unattended
+        let scope = policy.environment.map { " in environment `\($0)`" } ?? ""
+        let detail = "no approver available; unattended: \(setting.rawValue)\(scope)"
+        let approval = AuditEvent.ApprovalTrace(
+            approvalID: "none", outcome: .unattended, detail: detail, requestedAt: now, decidedAt: now,
+            unattended: setting)
+        let byPolicy = Approver(kind: .policy, channel: "none")
+        logger.info("no approver available", metadata: ["mcp.tool": "\(decision.tool)", "rpc.id": "\(id)"])
+        guard setting == .allow else {
+            if setting == .fail { state.withLock { $0.unattendedFailure = true } }
+            let decided = AuditEvent.decision(
+                .init(
+                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
+                    decidedBy: byPolicy, approval: approval))
+            let consequence = setting == .fail ? "; the session will fail (unattended: fail)" : ""
+            deny(
+                id: id, call: call, era: era,
+                text: ProxyReply.denialText(
+                    decision, detail: "No approver available: nobody could be asked to confirm it\(consequence)"),
+                events: [incoming, decided])
+            return
+        }
+        state.withLock {
+            $0.counts.allowed += 1
+            $0.forwarded(id, method: "tools/call", call: call, tool: decision.tool, at: Posix.monotonic())
+        }
+        let decided = AuditEvent.decision(
+            .init(
+                call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
+                decidedBy: byPolicy, approval: approval))
+        guard record(incoming, decided) else {
+            _ = state.withLock { $0.answered(id) }
+            deny(
+                id: id, call: call, era: era,
+                text: "mcp-firewall denied the call to `\(decision.tool)`: \(audit.failure ?? "audit log unavailable"). "
+                    + "No call runs unaudited.", events: [])
+            return
+        }
+        toServer.write(frame)
     }
 
     /// Applies an approver's answer: forwards the held call, or refuses it, after auditing the decision.

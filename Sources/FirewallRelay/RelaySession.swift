@@ -47,6 +47,9 @@ package final class RelaySession: Sendable {
         self.state = Mutex(RelayState(maxHeld: configuration.maxHeldCalls))
     }
 
+    /// Whether a confirmation met nobody to ask under `unattended: fail`.
+    package var unattendedFailure: Bool { state.withLock { $0.unattendedFailure } }
+
     /// Session totals so far.
     package var counts: RelayState.Counts { state.withLock { $0.counts } }
 

@@ -32,6 +32,8 @@ package struct RelayState: Sendable {
     package var initializeID: RequestID?
     package var initializeParams: JSONValue?
     package var negotiated = false
+    /// Set when a `confirm` met nobody to ask under `unattended: fail`: the session must fail.
+    package var unattendedFailure = false
     /// Set once the server has exited: nothing more is forwarded.
     package var serverEnded: String?
     package private(set) var calls = 0

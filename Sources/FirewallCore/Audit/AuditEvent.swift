@@ -29,7 +29,11 @@ package enum AuditEvent: Sendable {
         package var pid: Int
         package var serverArgv: [String]
         package var policy: Policy.Source
+        /// Every policy file merged into `policy`, in merge order.
+        package var layers: [Policy.Source] = []
         package var environment: String?
+        /// Whether `environment` names an `environments:` overlay that is in force (not just a label).
+        package var environmentOverlay = false
         package var payloadLimit: Int
 
         package init(
@@ -150,15 +154,19 @@ package enum AuditEvent: Sendable {
         package var detail: String
         package var requestedAt: Double
         package var decidedAt: Double
+        /// For an `unattended` outcome: the setting that applied.
+        package var unattended: Policy.Unattended?
 
         package init(
-            approvalID: String, outcome: ApprovalOutcome, detail: String, requestedAt: Double, decidedAt: Double
+            approvalID: String, outcome: ApprovalOutcome, detail: String, requestedAt: Double, decidedAt: Double,
+            unattended: Policy.Unattended? = nil
         ) {
             self.approvalID = approvalID
             self.outcome = outcome
             self.detail = detail
             self.requestedAt = requestedAt
             self.decidedAt = decidedAt
+            self.unattended = unattended
         }
     }
 

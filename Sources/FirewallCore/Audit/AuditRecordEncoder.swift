@@ -57,8 +57,20 @@ package struct AuditRecordEncoder: Sendable {
         writer.beginObject()
         writer.field("path", start.policy.path)
         writer.field("sha256", start.policy.sha256)
+        if start.layers.count > 1 {
+            writer.key("layers")
+            writer.beginArray()
+            for layer in start.layers {
+                writer.beginObject()
+                writer.field("path", layer.path)
+                writer.field("sha256", layer.sha256)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
         writer.endObject()
         writer.field("environment", start.environment)
+        writer.field("environment_overlay", start.environmentOverlay)
         writer.field("payload_limit", start.payloadLimit)
     }
 
@@ -127,6 +139,7 @@ package struct AuditRecordEncoder: Sendable {
             writer.field("id", approval.approvalID)
             writer.field("outcome", approval.outcome.rawValue)
             writer.field("detail", approval.detail)
+            writer.field("unattended", approval.unattended?.rawValue)
             writer.field("requested_at", AuditTimestamp.format(approval.requestedAt))
             writer.field("decided_at", AuditTimestamp.format(approval.decidedAt))
             writer.field("wait_ms", Int(((approval.decidedAt - approval.requestedAt) * 1000).rounded()))

@@ -5,7 +5,17 @@ extension Policy {
     /// server's annotations (`readOnlyHint: true` → read, anything else → write). Decision: the
     /// strictest explicit `decision:` among matching rules (deny > confirm > allow, independent of
     /// order); otherwise `unlisted.decision` for a tool no rule names; otherwise the class default.
+    ///
+    /// In a tighten-only environment the policy without the overlay is evaluated too, and the stricter
+    /// verdict stands.
     package func evaluate(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
+        let own = evaluateOwn(tool: tool, arguments: arguments, annotations: annotations)
+        guard let base = baseline?.policy else { return own }
+        let floor = base.evaluateOwn(tool: tool, arguments: arguments, annotations: annotations)
+        return floor.decision > own.decision ? floor : own
+    }
+
+    private func evaluateOwn(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
         let named = rules.filter { $0.matchesName(tool) }
         var applicable: [PolicyRule] = []
         var failure: (rule: PolicyRule, message: String)?
@@ -59,6 +69,7 @@ extension Policy {
     ///
     /// Such tools are removed from `tools/list` results so that the model never sees them.
     package func deniesUnconditionally(tool: String, annotations: ToolAnnotations?) -> Bool {
+        if baseline?.policy.deniesUnconditionally(tool: tool, annotations: annotations) == true { return true }
         let named = rules.filter { $0.matchesName(tool) }
         if named.contains(where: { $0.conditions.isEmpty && $0.decision == .deny }) { return true }
         if named.contains(where: { $0.decision != nil && $0.decision != .deny }) { return false }

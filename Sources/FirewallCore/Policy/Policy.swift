@@ -19,10 +19,33 @@ package struct Policy: Sendable {
     package struct Approval: Sendable, Equatable {
         /// How long a call may wait for a human before it is denied.
         package var timeout: Duration
+        /// What a `confirm` becomes when nobody can be asked (CI, no terminal).
+        package var unattended: Unattended
 
-        package init(timeout: Duration = .seconds(120)) {
+        package init(timeout: Duration = .seconds(120), unattended: Unattended = .deny) {
             self.timeout = timeout
+            self.unattended = unattended
         }
+    }
+
+    /// What a `confirm` decision does when no approver can be reached.
+    package enum Unattended: String, Sendable, CaseIterable, Comparable {
+        /// Run the call anyway; recorded as an unattended allow.
+        case allow
+        /// Refuse the call (the default).
+        case deny
+        /// Refuse the call and fail the session: the proxy exits 75 so a CI job notices.
+        case fail
+
+        var strictness: Int {
+            switch self {
+            case .allow: 0
+            case .deny: 1
+            case .fail: 2
+            }
+        }
+
+        package static func < (lhs: Unattended, rhs: Unattended) -> Bool { lhs.strictness < rhs.strictness }
     }
 
     package var version: Int
@@ -30,8 +53,27 @@ package struct Policy: Sendable {
     package var unlisted: Unlisted
     package var approval: Approval
     package var rules: [PolicyRule]
-    /// Where the policy came from, for the audit log and denial messages.
+    /// Where the policy came from, for the audit log and denial messages (all layers combined).
     package var source: Source
+    /// Every file that went into this policy, in merge order (`extends:` first).
+    package var layers: [Source]
+    /// The `environments:` overlays, by name.
+    package var environments: [String: Environment] = [:]
+    /// Where each top-level setting is written (`defaults.write`, `unlisted`, `unattended`), for diagnostics.
+    package var settingLocations: [String: SourceLocation] = [:]
+    /// The environment this policy has been resolved for, if any.
+    package var environment: String?
+    /// For a tighten-only environment: the policy before the overlay, which no decision may undercut.
+    package var baseline: Baseline?
+
+    /// Holds the pre-overlay policy (a class, because a struct cannot contain itself).
+    package final class Baseline: Sendable {
+        package let policy: Policy
+
+        init(_ policy: Policy) {
+            self.policy = policy
+        }
+    }
 
     /// The file a policy was loaded from and its SHA-256.
     package struct Source: Sendable, Equatable {
@@ -66,6 +108,7 @@ package struct Policy: Sendable {
         self.approval = approval
         self.rules = rules
         self.source = source
+        self.layers = [source]
     }
 
     /// The decision for a class when no rule states one.

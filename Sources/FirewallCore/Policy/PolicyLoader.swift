@@ -2,7 +2,11 @@ import Yams
 
 /// Turns policy YAML into a checked `Policy`, collecting every problem with its file:line:col.
 package enum PolicyLoader {
-    static let topLevelKeys = ["version", "description", "defaults", "unlisted", "approval", "tools"]
+    static let topLevelKeys = [
+        "version", "description", "extends", "defaults", "unlisted", "approval", "tools", "environments",
+    ]
+    static let environmentKeys = ["tighten_only", "defaults", "unlisted", "approval", "tools"]
+    static let approvalKeys = ["timeout", "unattended"]
     static let ruleKeys = ["name", "class", "decision", "when", "reason", "tags"]
     static let operatorKeys = [
         "equals", "not_equals", "in", "not_in", "glob", "regex", "gt", "gte", "lt", "lte", "exists",
@@ -15,19 +19,84 @@ package enum PolicyLoader {
     /// Loads a policy from its text. `path` is used for diagnostics and the audit log.
     ///
     /// Returns the policy and any warnings, or throws a `PolicyError` holding every diagnostic
-    /// (errors and warnings) when there is at least one error.
+    /// (errors and warnings) when there is at least one error. A document with `extends:` needs
+    /// `load(paths:read:)`, which can read the files it names.
     package static func load(
         text: String, path: String
     ) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
-        var reader = YAMLReader(file: path)
-        let policy = parse(text: text, path: path, reader: &reader)
-        if let policy, !reader.diagnostics.contains(where: { $0.severity == .error }) {
-            return (policy, reader.diagnostics)
-        }
-        throw PolicyError(diagnostics: reader.diagnostics)
+        try load(paths: [path]) { $0 == path ? text : nil }
     }
 
-    private static func parse(text: String, path: String, reader: inout YAMLReader) -> Policy? {
+    /// Loads one or more policy files as layers: each file's `extends:` bases first (relative to the
+    /// file, each file once), then the file itself, in the order given; then merges them so that no
+    /// layer can loosen another (see `Policy.merging`). `read` returns a file's text, or nil.
+    package static func load(
+        paths: [String], read: (String) -> String?
+    ) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic]) {
+        var diagnostics: [PolicyDiagnostic] = []
+        var layers: [Policy] = []
+        var loaded: Set<String> = []
+        func visit(_ path: String, chain: [String], citedAt: SourceLocation?) {
+            guard !chain.contains(path) else {
+                diagnostics.append(
+                    PolicyDiagnostic(
+                        .error, "`extends` makes a cycle: \((chain + [path]).joined(separator: " → "))",
+                        at: citedAt ?? SourceLocation(file: path, line: 1, column: 1)))
+                return
+            }
+            guard loaded.insert(path).inserted else { return }
+            guard let text = read(path) else {
+                diagnostics.append(
+                    PolicyDiagnostic(
+                        .error, "cannot read the policy file `\(path)`",
+                        at: citedAt ?? SourceLocation(file: path, line: 1, column: 1),
+                        hint: "check the path and permissions"))
+                return
+            }
+            var reader = YAMLReader(file: path)
+            let parsed = parse(text: text, path: path, reader: &reader)
+            diagnostics += reader.diagnostics
+            guard let parsed else { return }
+            for (base, location) in parsed.extends {
+                visit(resolve(base, relativeTo: path), chain: chain + [path], citedAt: location)
+            }
+            layers.append(parsed.policy)
+        }
+        for path in paths { visit(path, chain: [], citedAt: nil) }
+        guard var policy = layers.first else { throw PolicyError(diagnostics: diagnostics) }
+        for layer in layers.dropFirst() { policy = policy.merging(layer) }
+        diagnostics += tightenOnlyViolations(policy)
+        guard !diagnostics.contains(where: { $0.severity == .error }) else { throw PolicyError(diagnostics: diagnostics) }
+        return (policy, diagnostics)
+    }
+
+    /// `base` relative to the folder of `path` (absolute paths stay as they are).
+    static func resolve(_ base: String, relativeTo path: String) -> String {
+        guard !base.hasPrefix("/"), let slash = path.lastIndex(of: "/") else { return normalize(base) }
+        return normalize(String(path[...slash]) + base)
+    }
+
+    /// Removes `.` and `name/..` components, so one file always has one name in locations.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, !last.isEmpty, last != ".." {
+                parts.removeLast()
+                continue
+            }
+            parts.append(part)
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// One parsed document and the files it extends (with where each is named).
+    struct Document {
+        var policy: Policy
+        var extends: [(String, SourceLocation)]
+    }
+
+    private static func parse(text: String, path: String, reader: inout YAMLReader) -> Document? {
         let root: Node
         do {
             guard let composed = try Yams.compose(yaml: text) else {
@@ -44,6 +113,7 @@ package enum PolicyLoader {
         }
         guard let pairs = reader.mapping(root, "the policy", allowed: topLevelKeys) else { return nil }
         var policy = Policy(source: Policy.Source(path: path, contents: Array(text.utf8)))
+        var extends: [(String, SourceLocation)] = []
         var sawVersion = false
         for (key, keyNode, value) in pairs {
             switch key {
@@ -60,12 +130,24 @@ package enum PolicyLoader {
                 }
             case "description":
                 _ = reader.string(value, "description")
+            case "extends":
+                extends = (reader.stringList(value, "extends") ?? []).map { ($0.0, reader.location($0.1)) }
+            case "environments":
+                policy.environments = parseEnvironments(value, reader: &reader)
             case "defaults":
-                policy.defaults = parseDefaults(value, reader: &reader)
+                for (toolClass, entry) in parseDefaults(value, reader: &reader) {
+                    policy.defaults[toolClass] = entry.decision
+                    policy.settingLocations["defaults.\(toolClass.rawValue)"] = entry.location
+                }
             case "unlisted":
                 policy.unlisted = parseUnlisted(value, reader: &reader)
+                policy.settingLocations["unlisted"] = reader.location(value)
             case "approval":
-                policy.approval = parseApproval(value, reader: &reader)
+                let approval = parseApproval(value, what: "approval", reader: &reader)
+                if let unattended = approval.unattended { policy.settingLocations["unattended"] = unattended.location }
+                policy.approval = Policy.Approval(
+                    timeout: approval.timeout ?? policy.approval.timeout,
+                    unattended: approval.unattended?.value ?? policy.approval.unattended)
             case "tools":
                 policy.rules = parseRules(value, reader: &reader)
             default:
@@ -75,26 +157,29 @@ package enum PolicyLoader {
         if !sawVersion {
             reader.error("the policy has no `version`", at: root, hint: "add `version: 1` at the top")
         }
-        return policy
+        return Document(policy: policy, extends: extends)
     }
 
-    private static func parseDefaults(_ node: Node, reader: inout YAMLReader) -> [ToolClass: Decision] {
-        var defaults = Policy.standardDefaults
+    /// The class defaults a mapping sets, each with where it is set.
+    static func parseDefaults(
+        _ node: Node, what: String = "defaults", reader: inout YAMLReader
+    ) -> [ToolClass: (decision: Decision, location: SourceLocation)] {
+        var defaults: [ToolClass: (decision: Decision, location: SourceLocation)] = [:]
         let classes = ToolClass.allCases.map(\.rawValue)
-        for (key, _, value) in reader.mapping(node, "defaults", allowed: classes) ?? [] {
+        for (key, _, value) in reader.mapping(node, what, allowed: classes) ?? [] {
             guard let toolClass = ToolClass(rawValue: key),
                 let word = reader.word(
-                    value, "defaults.\(key)", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints),
+                    value, "\(what).\(key)", allowed: Decision.allCases.map(\.rawValue), booleanHints: decisionHints),
                 let decision = Decision(rawValue: word)
             else { continue }
-            defaults[toolClass] = decision
+            defaults[toolClass] = (decision, reader.location(value))
         }
         return defaults
     }
 
-    private static func parseUnlisted(_ node: Node, reader: inout YAMLReader) -> Policy.Unlisted {
+    static func parseUnlisted(_ node: Node, what: String = "unlisted", reader: inout YAMLReader) -> Policy.Unlisted {
         var unlisted = Policy.Unlisted()
-        for (key, _, value) in reader.mapping(node, "unlisted", allowed: ["class", "decision"]) ?? [] {
+        for (key, _, value) in reader.mapping(node, what, allowed: ["class", "decision"]) ?? [] {
             switch key {
             case "class":
                 let word = reader.word(
@@ -109,15 +194,29 @@ package enum PolicyLoader {
         return unlisted
     }
 
-    private static func parseApproval(_ node: Node, reader: inout YAMLReader) -> Policy.Approval {
-        var approval = Policy.Approval()
-        for (_, _, value) in reader.mapping(node, "approval", allowed: ["timeout"]) ?? [] {
-            if let timeout = reader.duration(value, "approval.timeout") { approval.timeout = timeout }
+    /// The approval settings a mapping states (nil where it states nothing).
+    static func parseApproval(
+        _ node: Node, what: String, reader: inout YAMLReader
+    ) -> (timeout: Duration?, unattended: (value: Policy.Unattended, location: SourceLocation)?) {
+        var timeout: Duration?
+        var unattended: (value: Policy.Unattended, location: SourceLocation)?
+        for (key, _, value) in reader.mapping(node, what, allowed: approvalKeys) ?? [] {
+            switch key {
+            case "timeout":
+                timeout = reader.duration(value, "\(what).timeout")
+            default:
+                let word = reader.word(
+                    value, "\(what).unattended", allowed: Policy.Unattended.allCases.map(\.rawValue),
+                    booleanHints: decisionHints)
+                if let word, let choice = Policy.Unattended(rawValue: word) {
+                    unattended = (choice, reader.location(value))
+                }
+            }
         }
-        return approval
+        return (timeout, unattended)
     }
 
-    private static func parseRules(_ node: Node, reader: inout YAMLReader) -> [PolicyRule] {
+    static func parseRules(_ node: Node, reader: inout YAMLReader) -> [PolicyRule] {
         guard case .sequence(let sequence) = node else {
             reader.error("tools must be a list of rules", at: node, hint: "each entry starts with `- name: TOOL`")
             return []

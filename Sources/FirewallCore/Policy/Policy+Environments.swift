@@ -1,0 +1,139 @@
+import Crypto
+
+extension Policy {
+    /// One entry of `environments:`: changes applied on top of the policy when that environment is selected.
+    package struct Environment: Sendable {
+        package var name: String
+        /// A tighten-only overlay (the default) can never make a decision less strict than the base.
+        package var tightenOnly: Bool
+        /// Class defaults this environment changes.
+        package var defaults: [ToolClass: Decision]
+        package var unlisted: Unlisted?
+        package var approvalTimeout: Duration?
+        /// Required in every environment: what `confirm` does there when nobody can answer.
+        package var unattended: Unattended
+        /// Rules added to the policy's own.
+        package var rules: [PolicyRule]
+        package var location: SourceLocation
+        /// Where each setting is written (`defaults.write`, `unlisted`, `unattended`), for diagnostics.
+        package var settingLocations: [String: SourceLocation] = [:]
+
+        package init(
+            name: String, tightenOnly: Bool = true, defaults: [ToolClass: Decision] = [:], unlisted: Unlisted? = nil,
+            approvalTimeout: Duration? = nil, unattended: Unattended, rules: [PolicyRule] = [], location: SourceLocation
+        ) {
+            self.name = name
+            self.tightenOnly = tightenOnly
+            self.defaults = defaults
+            self.unlisted = unlisted
+            self.approvalTimeout = approvalTimeout
+            self.unattended = unattended
+            self.rules = rules
+            self.location = location
+        }
+    }
+
+    /// The policy in force for `name`: this policy with that environment's overlay applied.
+    ///
+    /// Overlay rules are added to the policy's rules, overlay defaults replace the policy's for their
+    /// classes, and approval settings are overridden. For a tighten-only overlay the result keeps the
+    /// base as a `baseline`, and every evaluation takes the stricter of the two, so even an overlay
+    /// that slipped past `policy check` cannot loosen anything.
+    package func selecting(environment name: String) throws(PolicyError) -> Policy {
+        guard let overlay = environments[name] else {
+            let known = environments.keys.sorted()
+            throw PolicyError(diagnostics: [
+                PolicyDiagnostic(
+                    .error, "environment `\(name)` is not defined in the policy",
+                    at: SourceLocation(file: layers.last?.path ?? source.path, line: 1, column: 1),
+                    hint: known.isEmpty ? "this policy defines no environments" : "defined: \(known.joined(separator: ", "))"
+                )
+            ])
+        }
+        var base = self
+        base.environments = [:]
+        base.environment = nil
+        base.baseline = nil
+        var resolved = base
+        resolved.environment = name
+        for (toolClass, decision) in overlay.defaults { resolved.defaults[toolClass] = decision }
+        if let unlisted = overlay.unlisted { resolved.unlisted = unlisted }
+        if let timeout = overlay.approvalTimeout { resolved.approval.timeout = timeout }
+        resolved.approval.unattended = overlay.unattended
+        resolved.rules += overlay.rules
+        if overlay.tightenOnly {
+            resolved.approval.unattended = max(resolved.approval.unattended, base.approval.unattended)
+            resolved.baseline = Baseline(base)
+        }
+        return resolved
+    }
+
+    /// Picks the environment to apply: the explicit name (flag or `MCP_FIREWALL_ENV`) if given, else
+    /// `ci` when running in CI and the policy defines it, else none. The result's `environment` is set
+    /// only when an overlay is in force; a policy with no `environments:` accepts any name, as a label
+    /// the caller records.
+    package func resolvingEnvironment(explicit: String?, inCI: Bool) throws(PolicyError) -> Policy {
+        if let explicit {
+            // A policy without environments takes any name as a label only; nothing is applied.
+            guard !environments.isEmpty else { return self }
+            return try selecting(environment: explicit)
+        }
+        if inCI, environments["ci"] != nil { return try selecting(environment: "ci") }
+        return self
+    }
+
+    /// Combines layers (`extends:` bases and several `--policy` files) so that no layer can loosen another.
+    ///
+    /// Rules are united (each keeps its file:line), so an organisation's deny rule always wins; class
+    /// defaults, `unlisted` and `unattended` take the stricter of the two; the approval timeout the
+    /// shorter. Environments of the same name merge the same way. The result does not depend on order.
+    package func merging(_ other: Policy) -> Policy {
+        var merged = self
+        for toolClass in ToolClass.allCases {
+            merged.defaults[toolClass] = max(defaultDecision(for: toolClass), other.defaultDecision(for: toolClass))
+        }
+        merged.unlisted = Self.stricter(unlisted, other.unlisted)
+        merged.approval = Approval(
+            timeout: min(approval.timeout, other.approval.timeout),
+            unattended: max(approval.unattended, other.approval.unattended))
+        merged.rules = rules + other.rules
+        merged.settingLocations.merge(other.settingLocations) { mine, _ in mine }
+        for (name, environment) in other.environments {
+            guard let mine = merged.environments[name] else {
+                merged.environments[name] = environment
+                continue
+            }
+            var combined = mine
+            combined.tightenOnly = mine.tightenOnly || environment.tightenOnly
+            for (toolClass, decision) in environment.defaults {
+                combined.defaults[toolClass] = max(mine.defaults[toolClass] ?? decision, decision)
+            }
+            combined.unlisted = mine.unlisted.map { Self.stricter($0, environment.unlisted ?? $0) } ?? environment.unlisted
+            combined.approvalTimeout = [mine.approvalTimeout, environment.approvalTimeout].compactMap { $0 }.min()
+            combined.unattended = max(mine.unattended, environment.unattended)
+            combined.rules += environment.rules
+            merged.environments[name] = combined
+        }
+        merged.layers = layers + other.layers
+        let digest = SHA256.hash(data: Array(merged.layers.map(\.sha256).joined(separator: "\n").utf8)).hexString
+        merged.source = Source(path: merged.layers.map(\.path).joined(separator: " + "), sha256: digest)
+        return merged
+    }
+
+    /// The stricter of two `unlisted` settings: the higher class (classifying from annotations counts
+    /// as above a fixed `read` and below a fixed `write`) and the stricter decision.
+    static func stricter(_ lhs: Unlisted, _ rhs: Unlisted) -> Unlisted {
+        let toolClass: ToolClass? =
+            switch (lhs.toolClass, rhs.toolClass) {
+            case (nil, .read?), (.read?, nil), (nil, nil): nil
+            case (nil, let fixed?), (let fixed?, nil): fixed
+            case (let a?, let b?): max(a, b)
+            }
+        let decision: Decision? =
+            switch (lhs.decision, rhs.decision) {
+            case (nil, let other), (let other, nil): other
+            case (let a?, let b?): max(a, b)
+            }
+        return Unlisted(toolClass: toolClass, decision: decision)
+    }
+}
