@@ -78,7 +78,8 @@ extension RelaySession {
     ) {
         let now = Posix.now()
         guard let channel = approvals.availableChannel else {
-            unattended(frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
+            unattended(
+                frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
             return
         }
         let approvalID = "approval-\(call)"
@@ -163,7 +164,8 @@ extension RelaySession {
             _ = state.withLock { $0.answered(id) }
             deny(
                 id: id, call: call, era: era,
-                text: "mcp-firewall denied the call to `\(decision.tool)`: \(audit.failure ?? "audit log unavailable"). "
+                text:
+                    "mcp-firewall denied the call to `\(decision.tool)`: \(audit.failure ?? "audit log unavailable"). "
                     + "No call runs unaudited.", events: [])
             return
         }

@@ -23,7 +23,9 @@ struct EnvironmentEndToEndTests {
             approval: {unattended: fail}
         """
 
-    func run(_ extra: [String], prefix: [String] = []) async throws -> (reply: JSONValue?, status: ChildProcess.Termination, records: [JSONValue]) {
+    func run(
+        _ extra: [String], prefix: [String] = []
+    ) async throws -> (reply: JSONValue?, status: ChildProcess.Termination, records: [JSONValue]) {
         let folder = try E2E.temporaryFolder()
         let argv = prefix + (try E2E.proxyArgv(folder: folder, policy: Self.policy, extra: extra))
         let (reply, status) = try await StdioClient.with(argv: argv) { client in
@@ -71,7 +73,8 @@ struct EnvironmentEndToEndTests {
 
     @Test func anUndefinedEnvironmentRefusesToStart() throws {
         let folder = try E2E.temporaryFolder()
-        let (status, stderr) = try Shell.run(try E2E.proxyArgv(folder: folder, policy: Self.policy, extra: ["--env", "prod"]))
+        let (status, stderr) = try Shell.run(
+            try E2E.proxyArgv(folder: folder, policy: Self.policy, extra: ["--env", "prod"]))
         #expect(status == 1)
         #expect(stderr.contains("environment `prod` is not defined in the policy (defined: ci, sandbox)"))
     }

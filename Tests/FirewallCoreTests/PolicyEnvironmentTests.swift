@@ -75,7 +75,9 @@ struct PolicyEnvironmentTests {
         #expect(try policy.resolvingEnvironment(explicit: "prod", inCI: true).environment == "prod")
         let plain = try loadPolicy("version: 1\n")
         #expect(try plain.resolvingEnvironment(explicit: nil, inCI: true).environment == nil)
-        #expect(try plain.resolvingEnvironment(explicit: "staging", inCI: false).environment == nil, "a label, not an overlay")
+        #expect(
+            try plain.resolvingEnvironment(explicit: "staging", inCI: false).environment == nil,
+            "a label, not an overlay")
     }
 
     @Test func anUndefinedEnvironmentIsAnErrorNamingTheDefinedOnes() throws {
@@ -104,17 +106,29 @@ struct PolicyEnvironmentTests {
                     decision: confirm
             """)
         let messages = diagnostics.map(\.description)
-        #expect(messages.contains { $0.hasPrefix("policy.yaml:8:23: error: tighten-only environment `ci` turns the write default from confirm into allow") })
-        #expect(messages.contains { $0.hasPrefix("policy.yaml:9:28: error: tighten-only environment `ci` sets `unattended: allow`") })
-        #expect(messages.contains { $0.contains("would turn `export_payroll` from deny into confirm") && $0.hasPrefix("policy.yaml:11:") })
+        #expect(
+            messages.contains {
+                $0.hasPrefix(
+                    "policy.yaml:8:23: error: tighten-only environment `ci` turns the write default from confirm into allow"
+                )
+            })
+        #expect(
+            messages.contains {
+                $0.hasPrefix("policy.yaml:9:28: error: tighten-only environment `ci` sets `unattended: allow`")
+            })
+        #expect(
+            messages.contains {
+                $0.contains("would turn `export_payroll` from deny into confirm") && $0.hasPrefix("policy.yaml:11:")
+            })
         #expect(diagnostics.allSatisfy { $0.hint?.contains("tighten_only: false") == true })
     }
 
     @Test func everyEnvironmentMustStateItsUnattendedDecision() {
         let diagnostics = policyDiagnostics("version: 1\nenvironments:\n  ci:\n    defaults: {write: deny}\n")
-        #expect(diagnostics.map(\.description) == [
-            "policy.yaml:3:3: error: environment `ci` does not say what `confirm` does when nobody can answer (add `approval: {unattended: deny}` (or allow, or fail))"
-        ])
+        #expect(
+            diagnostics.map(\.description) == [
+                "policy.yaml:3:3: error: environment `ci` does not say what `confirm` does when nobody can answer (add `approval: {unattended: deny}` (or allow, or fail))"
+            ])
     }
 
     @Test func aTightenOnlyOverlayIsClampedAtRunTimeToo() throws {
@@ -132,24 +146,24 @@ struct PolicyEnvironmentTests {
 struct PolicyLayeringTests {
     static let files: [String: String] = [
         "/org/base.yaml": """
-            version: 1
-            defaults: {write: deny}
-            approval: {unattended: deny}
-            tools:
-              - name: delete_*
-                decision: deny
-                reason: Deletions are never automated
-            """,
+        version: 1
+        defaults: {write: deny}
+        approval: {unattended: deny}
+        tools:
+          - name: delete_*
+            decision: deny
+            reason: Deletions are never automated
+        """,
         "/project/policy.yaml": """
-            version: 1
-            extends: ../org/base.yaml
-            defaults: {write: allow, read: allow}
-            tools:
-              - name: delete_branch
-                decision: allow
-              - name: create_issue
-                class: write
-            """,
+        version: 1
+        extends: ../org/base.yaml
+        defaults: {write: allow, read: allow}
+        tools:
+          - name: delete_branch
+            decision: allow
+          - name: create_issue
+            class: write
+        """,
         "/loop/a.yaml": "version: 1\nextends: b.yaml\n",
         "/loop/b.yaml": "version: 1\nextends: a.yaml\n",
     ]

@@ -46,7 +46,8 @@ extension Policy {
                 PolicyDiagnostic(
                     .error, "environment `\(name)` is not defined in the policy",
                     at: SourceLocation(file: layers.last?.path ?? source.path, line: 1, column: 1),
-                    hint: known.isEmpty ? "this policy defines no environments" : "defined: \(known.joined(separator: ", "))"
+                    hint: known.isEmpty
+                        ? "this policy defines no environments" : "defined: \(known.joined(separator: ", "))"
                 )
             ])
         }
@@ -108,7 +109,8 @@ extension Policy {
             for (toolClass, decision) in environment.defaults {
                 combined.defaults[toolClass] = max(mine.defaults[toolClass] ?? decision, decision)
             }
-            combined.unlisted = mine.unlisted.map { Self.stricter($0, environment.unlisted ?? $0) } ?? environment.unlisted
+            combined.unlisted =
+                mine.unlisted.map { Self.stricter($0, environment.unlisted ?? $0) } ?? environment.unlisted
             combined.approvalTimeout = [mine.approvalTimeout, environment.approvalTimeout].compactMap { $0 }.min()
             combined.unattended = max(mine.unattended, environment.unattended)
             combined.rules += environment.rules

@@ -66,7 +66,9 @@ package enum PolicyLoader {
         guard var policy = layers.first else { throw PolicyError(diagnostics: diagnostics) }
         for layer in layers.dropFirst() { policy = policy.merging(layer) }
         diagnostics += tightenOnlyViolations(policy)
-        guard !diagnostics.contains(where: { $0.severity == .error }) else { throw PolicyError(diagnostics: diagnostics) }
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            throw PolicyError(diagnostics: diagnostics)
+        }
         return (policy, diagnostics)
     }
 
