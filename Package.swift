@@ -25,6 +25,7 @@ let package = Package(
             dependencies: [
                 "FirewallCore",
                 "FirewallRelay",
+                "FirewallReport",
                 "ExampleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,6 +47,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "FirewallReport",
+            dependencies: ["FirewallCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "ExampleServer"),
         .executableTarget(
             name: "example-hr-server",
@@ -64,6 +69,16 @@ let package = Package(
                 "FirewallCLI", "FirewallRelay", "FirewallCore", .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Golden"]
+        ),
+        .executableTarget(
+            name: "mcp-firewall-report-bench",
+            dependencies: ["FirewallReport"],
+            path: "Benchmarks/ReportBenchmark"
+        ),
+        .testTarget(
+            name: "FirewallReportTests",
+            dependencies: ["FirewallReport", "FirewallCore", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["Fixtures", "Golden"]
         ),
         .testTarget(name: "ExampleServerTests", dependencies: ["ExampleServer"]),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirewallRelay
+import FirewallReport
 import Foundation
 
 /// `mcp-firewall demo`: the example HR server behind the proxy, driven by a scripted "model".
@@ -10,7 +11,8 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Uses policies/hr-example.yaml when run from a checkout (else a built-in copy). With a terminal, \
             write calls are confirmed by you at the prompt; without one (CI), they are denied and the \
-            summary says so. The audit log is appended to <output-dir>/audit.jsonl.
+            summary says so. The audit log is appended to <output-dir>/audit.jsonl, and the HTML report of it is \
+            written to <output-dir>/report.html.
             """
     )
 
@@ -68,6 +70,17 @@ struct DemoCommand: AsyncParsableCommand {
         print("\nAudit summary (read back from \(auditPath), session \(summary.sessionID ?? "?")):\n")
         print(summary.render())
         print("\nEvery decision above was written to the audit log before the call reached the server.")
+        let reportPath = outputDir + "/report.html"
+        do {
+            _ = try ReportFile.write(to: reportPath) { sink throws(ReportError) in
+                try ReportGenerator.generate(
+                    paths: [auditPath], title: "mcp-firewall demo: audit report", format: .html, to: sink)
+            }
+            print("Report: \(reportPath) (open it in a browser)")
+        } catch {
+            StandardError.write("mcp-firewall demo: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
     }
 
     /// Our own executable, so the demo runs the proxy and the server from the same build.

@@ -16,7 +16,7 @@ package struct MCPFirewallCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            ProxyCommand.self, PolicyCommand.self, TestCommand.self, DemoCommand.self,
+            ProxyCommand.self, PolicyCommand.self, TestCommand.self, ReportCommand.self, DemoCommand.self,
             ExampleServerCommand.self,
         ]
     )

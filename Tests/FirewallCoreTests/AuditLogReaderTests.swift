@@ -58,12 +58,27 @@ struct AuditLogReaderTests {
         #expect(second.annotations == nil)
     }
 
+    @Test func aLabelThatWasNoOverlayIsNotReappliedOnReplay() {
+        let labelled = Self.record(
+            #","policy":{"path":"p.yaml","sha256":"00"},"environment":"dev","environment_overlay":false"#,
+            event: "session_start")
+        let applied = Self.record(
+            #","policy":{"path":"p.yaml","sha256":"00"},"environment":"ci","environment_overlay":true"#,
+            session: "s-2", event: "session_start")
+        let input = Self.read([
+            labelled, Self.decision("get_employee", call: 1, policy: "allow"),
+            applied, Self.decision("get_employee", call: 1, policy: "allow", session: "s-2"),
+        ])
+        #expect(input.calls.map(\.environment) == [nil, "ci"])
+    }
+
     @Test func readsTheShippedSampleLog() throws {
         let bytes = try ReplayFixtures.contents(ReplayFixtures.repositoryRoot + "/examples/sample-audit.jsonl")
         let input = AuditLogReader.read(bytes, path: "sample-audit.jsonl")
         #expect(input.diagnostics.isEmpty)
         #expect(input.calls.count == 9)
-        #expect(input.calls.allSatisfy { $0.environment == "demo" && $0.recorded != nil })
+        // The demo's `demo` environment is a label (`environment_overlay: false`), not an overlay to re-apply.
+        #expect(input.calls.allSatisfy { $0.environment == nil && $0.recorded != nil })
         #expect(input.calls.map(\.tool).contains("delete_employee"))
     }
 

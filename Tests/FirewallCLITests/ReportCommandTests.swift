@@ -1,0 +1,88 @@
+import FirewallCore
+import Foundation
+import Testing
+
+/// `mcp-firewall report` and the demo's report, run as a user runs them (the built binary).
+@Suite(.timeLimit(.minutes(2)))
+struct ReportCommandTests {
+    static let sample = E2E.repositoryRoot + "/examples/sample-audit.jsonl"
+    static let trail = E2E.repositoryRoot + "/Tests/FirewallReportTests/Fixtures/mcp-audit-trail-sample.json"
+
+    @Test func writesAnHTMLReportAndSaysWhere() throws {
+        let folder = try E2E.temporaryFolder()
+        let result = try Shell.output([
+            E2E.binary, "report", Self.sample, "-o", folder + "/r.html", "--title", "Weekly",
+        ])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("wrote \(folder)/r.html (1 session, 41 records)"))
+        let html = try String(contentsOfFile: folder + "/r.html", encoding: .utf8)
+        #expect(html.hasPrefix("<!DOCTYPE html>"))
+        #expect(html.contains("<title>Weekly</title>"))
+        #expect(html.contains("unattended: denied in demo"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/r.html.partial"))
+    }
+
+    @Test func markdownAndJSONGoToStdoutWithDash() throws {
+        let markdown = try Shell.output([E2E.binary, "report", Self.sample, "--format", "markdown", "-o", "-"])
+        #expect(markdown.status == 0)
+        #expect(markdown.output.hasPrefix("# mcp-firewall audit report\n"))
+        let json = try Shell.output([E2E.binary, "report", Self.sample, "--format", "json", "-o", "-"])
+        #expect(json.status == 0)
+        let value = try JSONParser.parse(Array(json.output.utf8))
+        #expect(value["records"] == .number("41"))
+    }
+
+    @Test func corruptLinesAreWarningsWithLineNumbersAndTheRestRenders() throws {
+        let folder = try E2E.temporaryFolder()
+        var text = try String(contentsOfFile: Self.sample, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\n", with: "\nnot json at all\n", options: [], range: nil)
+        let log = folder + "/broken.jsonl"
+        try (text + #"{"v":1,"seq":42,"event":"dec"#).write(toFile: log, atomically: true, encoding: .utf8)
+        let result = try Shell.output([E2E.binary, "report", log, "-o", folder + "/r.html"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("\(log):2: warning: not valid JSON"))
+        #expect(result.output.contains("\(log):83: warning: line is cut short"))
+        let html = try String(contentsOfFile: folder + "/r.html", encoding: .utf8)
+        #expect(html.contains("problems while reading the logs"))
+        #expect(html.contains("41 records"))
+    }
+
+    @Test func foldersAndImportedLogsMakeOneSectionPerSession() throws {
+        let folder = try E2E.temporaryFolder()
+        try FileManager.default.copyItem(atPath: Self.sample, toPath: folder + "/a.jsonl")
+        try FileManager.default.copyItem(atPath: Self.trail, toPath: folder + "/b.json")
+        let result = try Shell.output([E2E.binary, "report", folder, "-o", folder + "/r.html"])
+        #expect(result.status == 0, "\(result.output)")
+        let html = try String(contentsOfFile: folder + "/r.html", encoding: .utf8)
+        #expect(html.contains("id=\"session-1\"") && html.contains("id=\"session-2\""))
+        #expect(html.contains("mcp-audit-trail (imported)"))
+    }
+
+    @Test func nothingReadableExitsOne() throws {
+        let folder = try E2E.temporaryFolder()
+        try "garbage\n".write(toFile: folder + "/g.jsonl", atomically: true, encoding: .utf8)
+        let garbage = try Shell.output([E2E.binary, "report", folder + "/g.jsonl", "-o", folder + "/r.html"])
+        #expect(garbage.status == 1)
+        #expect(garbage.output.contains("no audit record could be read"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/r.html"))
+        let missing = try Shell.output([E2E.binary, "report", folder + "/none.jsonl", "-o", folder + "/r.html"])
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("no such file or folder"))
+    }
+
+    @Test func usageErrorsExit64() throws {
+        #expect(try Shell.output([E2E.binary, "report"]).status == 64)
+        #expect(try Shell.output([E2E.binary, "report", Self.sample, "--format", "pdf"]).status == 64)
+    }
+
+    @Test func theDemoWritesItsReportAndPrintsThePath() throws {
+        let folder = try E2E.temporaryFolder()
+        let result = try Shell.output(
+            [E2E.binary, "demo", "--no-terminal", "--output-dir", folder + "/demo"], directory: folder)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("Report: \(folder)/demo/report.html"))
+        let html = try String(contentsOfFile: folder + "/demo/report.html", encoding: .utf8)
+        #expect(html.contains("unattended: denied in demo"))
+        #expect(html.contains("Content-Security-Policy"))
+    }
+}
