@@ -110,7 +110,7 @@ package enum PolicyLoader {
             }
             root = composed
         } catch {
-            reader.append(syntaxDiagnostic(error, path: path))
+            reader.append(YAMLReader.syntaxDiagnostic(error, path: path, document: "the policy"))
             return nil
         }
         guard let pairs = reader.mapping(root, "the policy", allowed: topLevelKeys) else { return nil }
@@ -364,25 +364,6 @@ package enum PolicyLoader {
         default:
             reader.error("unknown operator \(what)", at: node)
             return nil
-        }
-    }
-
-    private static func syntaxDiagnostic(_ error: any Error, path: String) -> PolicyDiagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return PolicyDiagnostic(.error, "YAML syntax: \(message)", at: at(mark))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return PolicyDiagnostic(
-                .error, "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in a mapping",
-                at: at(context.mark),
-                hint: "each key may appear once; YAML would otherwise silently keep only one"
-            )
-        default:
-            return PolicyDiagnostic(
-                .error, "cannot read the policy: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
         }
     }
 }

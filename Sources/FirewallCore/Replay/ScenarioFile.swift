@@ -59,7 +59,7 @@ package enum ScenarioFile {
             }
             root = composed
         } catch {
-            reader.append(syntaxDiagnostic(error, path: input.path))
+            reader.append(YAMLReader.syntaxDiagnostic(error, path: input.path, document: "the scenario file"))
             return
         }
         guard let pairs = reader.mapping(root, "the scenario file", allowed: topLevelKeys) else { return }
@@ -183,22 +183,5 @@ package enum ScenarioFile {
         guard let text else { return nil }
         if text.isEmpty { reader.error("\(what) is empty", at: node) }
         return text.isEmpty ? nil : text
-    }
-
-    private static func syntaxDiagnostic(_ error: any Error, path: String) -> PolicyDiagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return PolicyDiagnostic(.error, "YAML syntax: \(message)", at: at(mark))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return PolicyDiagnostic(
-                .error, "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in a mapping",
-                at: at(context.mark), hint: "each key may appear once")
-        default:
-            return PolicyDiagnostic(
-                .error, "cannot read the scenario file: \(error)", at: SourceLocation(file: path, line: 1, column: 1))
-        }
     }
 }
