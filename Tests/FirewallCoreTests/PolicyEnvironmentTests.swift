@@ -164,6 +164,29 @@ struct PolicyLayeringTests {
           - name: create_issue
             class: write
         """,
+        "/org/strict.yaml": """
+        version: 1
+        unlisted: {decision: deny}
+        approval: {unattended: deny}
+        tools:
+          - name: export_payroll
+            class: sensitive
+          - name: update_salary
+            class: write
+        """,
+        "/project/loose.yaml": """
+        version: 1
+        tools:
+          - name: [export_payroll, update_salary]
+            decision: allow
+          - name: "*"
+            class: read
+        environments:
+          ci:
+            tighten_only: false
+            defaults: {write: allow, sensitive: allow}
+            approval: {unattended: allow}
+        """,
         "/loop/a.yaml": "version: 1\nextends: b.yaml\n",
         "/loop/b.yaml": "version: 1\nextends: a.yaml\n",
     ]
@@ -190,6 +213,21 @@ struct PolicyLayeringTests {
             #expect(
                 forward.evaluate(tool: tool, arguments: .object([]), annotations: nil).decision
                     == backward.evaluate(tool: tool, arguments: .object([]), annotations: nil).decision)
+        }
+    }
+
+    @Test func aLaterLayerCannotLoosenAnEarlierOneByRulesUnlistedOrAnEnvironment() throws {
+        let policy = try load(["/org/strict.yaml", "/project/loose.yaml"])
+        for environment in [nil, "ci"] as [String?] {
+            let resolved = try environment.map { try policy.selecting(environment: $0) } ?? policy
+            func decide(_ tool: String) -> Decision {
+                resolved.evaluate(tool: tool, arguments: .object([]), annotations: nil).decision
+            }
+            #expect(decide("export_payroll") == .deny, "the org's sensitive default stands")
+            #expect(decide("update_salary") == .confirm, "the org's write default stands")
+            #expect(decide("delete_employee") == .deny, "the org's unlisted deny stands")
+            #expect(resolved.deniesUnconditionally(tool: "delete_employee", annotations: nil))
+            #expect(resolved.approval.unattended == .deny, "the org's unattended: deny stands")
         }
     }
 

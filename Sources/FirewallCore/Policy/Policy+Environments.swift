@@ -62,6 +62,16 @@ extension Policy {
         if let timeout = overlay.approvalTimeout { resolved.approval.timeout = timeout }
         resolved.approval.unattended = overlay.unattended
         resolved.rules += overlay.rules
+        // Each layer applies the environment as it defines it (or not at all), and stays a floor.
+        resolved.layerFloors = layerFloors.map { layer in
+            if let selected = try? layer.selecting(environment: name) { return selected }
+            var plain = layer
+            plain.environments = [:]
+            return plain
+        }
+        for floor in resolved.layerFloors {
+            resolved.approval.unattended = max(resolved.approval.unattended, floor.approval.unattended)
+        }
         if overlay.tightenOnly {
             resolved.approval.unattended = max(resolved.approval.unattended, base.approval.unattended)
             resolved.baseline = Baseline(base)
@@ -116,6 +126,13 @@ extension Policy {
             combined.rules += environment.rules
             merged.environments[name] = combined
         }
+        var single = self
+        single.layerFloors = []
+        var otherSingle = other
+        otherSingle.layerFloors = []
+        merged.layerFloors =
+            (layerFloors.isEmpty ? [single] : layerFloors)
+            + (other.layerFloors.isEmpty ? [otherSingle] : other.layerFloors)
         merged.layers = layers + other.layers
         let digest = SHA256.hash(data: Array(merged.layers.map(\.sha256).joined(separator: "\n").utf8)).hexString
         merged.source = Source(path: merged.layers.map(\.path).joined(separator: " + "), sha256: digest)

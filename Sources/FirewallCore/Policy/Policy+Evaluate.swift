@@ -6,13 +6,16 @@ extension Policy {
     /// strictest explicit `decision:` among matching rules (deny > confirm > allow, independent of
     /// order); otherwise `unlisted.decision` for a tool no rule names; otherwise the class default.
     ///
-    /// In a tighten-only environment the policy without the overlay is evaluated too, and the stricter
-    /// verdict stands.
+    /// In a tighten-only environment the policy without the overlay is evaluated too, and in a layered
+    /// policy every layer on its own; the strictest verdict stands.
     package func evaluate(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
-        let own = evaluateOwn(tool: tool, arguments: arguments, annotations: annotations)
-        guard let base = baseline?.policy else { return own }
-        let floor = base.evaluateOwn(tool: tool, arguments: arguments, annotations: annotations)
-        return floor.decision > own.decision ? floor : own
+        var verdict = evaluateOwn(tool: tool, arguments: arguments, annotations: annotations)
+        let floors = (baseline.map { [$0.policy] } ?? []) + layerFloors
+        for floor in floors {
+            let stricter = floor.evaluate(tool: tool, arguments: arguments, annotations: annotations)
+            if stricter.decision > verdict.decision { verdict = stricter }
+        }
+        return verdict
     }
 
     private func evaluateOwn(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
@@ -70,6 +73,9 @@ extension Policy {
     /// Such tools are removed from `tools/list` results so that the model never sees them.
     package func deniesUnconditionally(tool: String, annotations: ToolAnnotations?) -> Bool {
         if baseline?.policy.deniesUnconditionally(tool: tool, annotations: annotations) == true { return true }
+        if layerFloors.contains(where: { $0.deniesUnconditionally(tool: tool, annotations: annotations) }) {
+            return true
+        }
         let named = rules.filter { $0.matchesName(tool) }
         if named.contains(where: { $0.conditions.isEmpty && $0.decision == .deny }) { return true }
         if named.contains(where: { $0.decision != nil && $0.decision != .deny }) { return false }

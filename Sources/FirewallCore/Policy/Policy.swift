@@ -65,6 +65,9 @@ package struct Policy: Sendable {
     package var environment: String?
     /// For a tighten-only environment: the policy before the overlay, which no decision may undercut.
     package var baseline: Baseline?
+    /// For a layered policy: each layer on its own, none of which any decision may undercut. Uniting
+    /// rules alone is not enough: one layer's `decision: allow` would beat another's class default.
+    package var layerFloors: [Policy] = []
 
     /// Holds the pre-overlay policy (a class, because a struct cannot contain itself).
     package final class Baseline: Sendable {

@@ -77,6 +77,7 @@ extension PolicyLoader {
             }
             var unclamped = resolved
             unclamped.baseline = nil
+            unclamped.layerFloors = []
             for rule in environment.rules {
                 for pattern in rule.patterns {
                     let before = base.evaluate(tool: pattern.source, arguments: .object([]), annotations: nil)
