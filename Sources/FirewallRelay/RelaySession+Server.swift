@@ -44,10 +44,26 @@ extension RelaySession {
             if let number = request.call, let tool = request.tool {
                 events.append(.result(resultRecord(frame, message, call: number, tool: tool, request: request, id: id)))
             } else if request.method == "tools/list", let range = message.resultRange {
-                outgoing = filterToolList(frame, resultRange: range)
+                guard let filtered = filterToolList(frame, resultRange: range) else {
+                    // An answer the filter cannot read could list denied tools: withhold it, say why.
+                    logger.warning("withheld a tools/list answer that could not be checked", metadata: ["rpc.id": "\(id)"])
+                    let reply = ProxyReply.error(
+                        id: id, code: JSONRPCErrorCode.internalError,
+                        message: "mcp-firewall withheld the server's tools/list answer: it is not a readable tool list")
+                    batch.append(.message(serverMessageRecord(frame, message, kind: "withheld", call: nil)))
+                    batch.append(.message(proxyMessageRecord(reply, kind: "error", id: id)))
+                    return reply
+                }
+                outgoing = filtered
             } else if request.method == "initialize", let range = message.resultRange {
                 events.append(negotiatedRecord(frame, resultRange: range))
             }
+        case .unparseable(let reason):
+            // Not strict JSON-RPC (invalid JSON, duplicate keys, lone surrogates, too deep): the proxy cannot
+            // tell what it answers or lists, so it is recorded and dropped, never relayed.
+            logger.warning("dropped an invalid message from the server", metadata: ["reason": "\(reason)"])
+            batch.append(.message(serverMessageRecord(frame, message, kind: nil, call: nil)))
+            return nil
         default:
             break
         }
@@ -100,7 +116,7 @@ extension RelaySession {
         }
     }
 
-    private func filterToolList(_ frame: [UInt8], resultRange: Range<Int>) -> [UInt8] {
+    private func filterToolList(_ frame: [UInt8], resultRange: Range<Int>) -> [UInt8]? {
         let policy = self.policy
         guard
             let outcome = ToolListFilter.filter(
@@ -108,7 +124,7 @@ extension RelaySession {
                 remove: { tool in
                     policy.deniesUnconditionally(tool: tool.name, annotations: tool.annotations)
                 })
-        else { return frame }
+        else { return nil }
         state.withLock { state in
             for tool in outcome.listed { state.annotations[tool.name] = tool.annotations ?? ToolAnnotations() }
             state.counts.toolsHidden += outcome.removed.count

@@ -123,4 +123,33 @@ struct RelaySessionTests {
             #expect(try #require(await relay.nextToClient()).contains("not running"))
         }
     }
+
+    @Test func invalidServerFramesAreDroppedNotRelayed() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "read_a"))
+            _ = await relay.nextToServer()
+            // Duplicate keys: a reader could take either result, so the proxy takes neither.
+            relay.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]},"result":{"content":[]}}"#)
+            relay.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"\ud800"}]}}"#)
+            #expect(await relay.nextToClient(timeout: 0.3) == nil)
+            let invalid = try relay.auditRecords().filter { $0["kind"]?.stringValue == "invalid" }
+            #expect(invalid.count == 2)
+            relay.server(Frames.result(1))
+            #expect(await relay.nextToClient() == Frames.result(1), "the call is still answerable")
+        }
+    }
+
+    @Test func anUncheckableToolListIsWithheldAndUnreadableEntriesAreRemoved() async throws {
+        try await withRelay(.approve) { relay in
+            relay.client(#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)
+            _ = await relay.nextToServer()
+            relay.server(#"{"jsonrpc":"2.0","id":1,"result":{"tools":[],"tools":[{"name":"x"}]}}"#)
+            let withheld = try JSONParser.parse(Array(try #require(await relay.nextToClient()).utf8))
+            #expect(withheld["error"]?["code"]?.doubleValue == -32603)
+            relay.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
+            _ = await relay.nextToServer()
+            relay.server(#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"read_a"},{"name":"x","name":"y"}]}}"#)
+            #expect(await relay.nextToClient() == #"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"read_a"}]}}"#)
+        }
+    }
 }

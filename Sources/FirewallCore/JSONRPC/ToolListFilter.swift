@@ -19,7 +19,7 @@ package enum ToolListFilter {
 
     /// Filters the `result.tools` array of `frame`, dropping tools for which `remove` returns true.
     ///
-    /// Returns nil when the frame has no well-formed `result.tools` array; the caller forwards it as is.
+    /// Returns nil when the frame has no well-formed `result.tools` array; the caller must then withhold it.
     package static func filter(_ frame: [UInt8], resultRange: Range<Int>, remove: (ListedTool) -> Bool) -> Outcome? {
         frame.withUnsafeBufferPointer { buffer -> Outcome? in
             guard let members = try? JSONParser.members(buffer, in: resultRange),
@@ -33,7 +33,9 @@ package enum ToolListFilter {
                 guard let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])),
                     let name = value["name"]?.stringValue
                 else {
-                    kept.append(range)
+                    // A tool entry the policy cannot read (duplicate keys, no name) cannot be judged: it is
+                    // withheld, so an ambiguous entry can never smuggle a denied tool past the filter.
+                    removed.append("<unreadable tool entry>")
                     continue
                 }
                 let tool = ListedTool(name: name, annotations: value["annotations"].map(ToolAnnotations.init))
