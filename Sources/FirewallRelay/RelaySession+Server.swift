@@ -46,7 +46,8 @@ extension RelaySession {
             } else if request.method == "tools/list", let range = message.resultRange {
                 guard let filtered = filterToolList(frame, resultRange: range) else {
                     // An answer the filter cannot read could list denied tools: withhold it, say why.
-                    logger.warning("withheld a tools/list answer that could not be checked", metadata: ["rpc.id": "\(id)"])
+                    logger.warning(
+                        "withheld a tools/list answer that could not be checked", metadata: ["rpc.id": "\(id)"])
                     let reply = ProxyReply.error(
                         id: id, code: JSONRPCErrorCode.internalError,
                         message: "mcp-firewall withheld the server's tools/list answer: it is not a readable tool list")
