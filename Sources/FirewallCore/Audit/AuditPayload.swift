@@ -19,7 +19,7 @@ package struct AuditPayload: Sendable {
     package init(_ bytes: UnsafeBufferPointer<UInt8>, isValidJSON: Bool, limit: Int) {
         size = bytes.count
         if isValidJSON, bytes.count <= limit {
-            content = .json(Array(bytes))
+            content = .json(Self.lineSafe(bytes))
         } else {
             let prefixCount = min(bytes.count, max(0, min(limit, 4096)))
             content = .truncated(
@@ -33,6 +33,33 @@ package struct AuditPayload: Sendable {
     package init(droppedSize size: Int) {
         self.size = size
         self.content = .dropped
+    }
+
+    /// The same JSON with nothing a line reader could split on: a raw CR (only ever whitespace in valid
+    /// JSON) becomes a space, and a raw U+2028/U+2029 (only ever inside strings) becomes its escape.
+    /// The value is unchanged; a forged record hidden behind a CR cannot appear to readers that split
+    /// on CR (Python's text mode, Node's readline).
+    static func lineSafe(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        guard bytes.contains(where: { $0 == 0x0D || $0 == 0xE2 }) else { return Array(bytes) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0D {
+                out.append(0x20)
+            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+            {
+                out.append(contentsOf: Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
+                index += 3
+                continue
+            } else {
+                out.append(byte)
+            }
+            index += 1
+        }
+        return out
     }
 
     /// Convenience for arrays.
