@@ -268,3 +268,22 @@ struct PolicyEvaluationTests {
         }
     }
 }
+
+/// Deny regexes see every Unicode scalar: invisible characters cannot split a word.
+struct PolicyRegexTests {
+    @Test(arguments: ["raise her salary", "raise her salary\u{200D}", "raise her salary\u{0301}", "SALARY"])
+    func denyRegexMatchesDespiteInvisibleCharacters(_ text: String) throws {
+        let policy = try loadPolicy(
+            """
+            version: 1
+            tools:
+              - name: note
+                decision: deny
+                when:
+                  text: {regex: "(?i)salary"}
+            """)
+        let decision = policy.evaluate(
+            tool: "note", arguments: .object([.init("text", .string(text))]), annotations: nil)
+        #expect(decision.decision == .deny)
+    }
+}

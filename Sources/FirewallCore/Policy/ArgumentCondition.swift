@@ -88,7 +88,11 @@ package struct ArgumentCondition: Sendable {
             return pattern.matches(text) ? .holds : .fails
         case (.regex(let pattern), let value?):
             guard let text = value.stringValue else { return typeError(value, expected: "a string") }
-            return pattern.matches(text) ? .holds : .fails
+            guard let matched = pattern.evaluate(text) else {
+                return .error(
+                    "the regex `\(pattern.source)` of the rule at \(location.fileAndLine) could not be evaluated")
+            }
+            return matched ? .holds : .fails
         case (.greaterThan(let bound), let value?): return compare(value) { $0 > bound }
         case (.greaterThanOrEqual(let bound), let value?): return compare(value) { $0 >= bound }
         case (.lessThan(let bound), let value?): return compare(value) { $0 < bound }

@@ -7,10 +7,22 @@ package struct PolicyRegex: @unchecked Sendable {
 
     package init(_ source: String) throws {
         self.source = source
-        self.regex = try Regex(source)
+        // Unicode-scalar semantics, as globs use: by default a Regex matches whole characters, so a
+        // zero-width joiner or a combining mark glued to a letter would hide a word from a deny rule.
+        self.regex = try Regex(source).matchingSemantics(.unicodeScalar)
     }
 
+    /// Whether the pattern matches anywhere in `text`; nil when matching itself failed.
+    package func evaluate(_ text: String) -> Bool? {
+        do {
+            return try regex.firstMatch(in: text) != nil
+        } catch {
+            return nil
+        }
+    }
+
+    /// `evaluate`, treating a failed match as no match (for analysis only, never for decisions).
     package func matches(_ text: String) -> Bool {
-        (try? regex.firstMatch(in: text)) != nil
+        evaluate(text) ?? false
     }
 }
