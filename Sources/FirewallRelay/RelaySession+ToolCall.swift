@@ -175,12 +175,23 @@ extension RelaySession {
     /// Applies an approver's answer: forwards the held call, or refuses it, after auditing the decision.
     func completeApproval(id: RequestID, approvalID: String, response: ApprovalResponse) {
         let decidedAt = Posix.now()
-        guard let held = state.withLock({ $0.release(id, approvalID: approvalID) }) else { return }
+        let approved = response.outcome.allowsCall
+        // Release the hold and, for an approved call, register it as in flight in one step: in between,
+        // a request reusing the id would otherwise be accepted and reach the server alongside this call.
+        let settled = state.withLock { state -> (held: RelayState.Held, ended: String?)? in
+            guard let held = state.release(id, approvalID: approvalID) else { return nil }
+            guard approved else { return (held, nil) }
+            if let ended = state.serverEnded { return (held, ended) }
+            state.counts.approved += 1
+            state.counts.allowed += 1
+            state.forwarded(id, method: "tools/call", call: held.call, tool: held.tool, at: Posix.monotonic())
+            return (held, nil)
+        }
+        guard let (held, ended) = settled else { return }
         let approval = AuditEvent.ApprovalTrace(
             approvalID: approvalID, outcome: response.outcome, detail: response.detail, requestedAt: held.requestedAt,
             decidedAt: decidedAt
         )
-        let approved = response.outcome.allowsCall
         let decided = AuditEvent.decision(
             .init(
                 call: held.call, id: id, era: held.era, arguments: held.arguments, policy: held.decision,
@@ -193,13 +204,6 @@ extension RelaySession {
                 "mcp.tool": "\(held.tool)",
             ])
         if approved {
-            let ended = state.withLock { state -> String? in
-                guard state.serverEnded == nil else { return state.serverEnded }
-                state.counts.approved += 1
-                state.counts.allowed += 1
-                state.forwarded(id, method: "tools/call", call: held.call, tool: held.tool, at: Posix.monotonic())
-                return nil
-            }
             if let ended {
                 record(decided)
                 replyError(
