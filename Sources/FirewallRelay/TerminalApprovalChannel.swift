@@ -135,10 +135,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     /// The prompt: server, tool, class, rule, reason and a bounded, sanitised view of the arguments.
     static func promptText(_ request: ApprovalRequest, now: Double) -> String {
         let decision = request.decision
-        var writer = JSONWriter()
-        writer.value(request.arguments)
-        var arguments = sanitize(String(decoding: writer.bytes, as: UTF8.self))
-        if arguments.count > 600 { arguments = String(arguments.prefix(600)) + "… (\(writer.bytes.count) bytes)" }
+        let arguments = argumentLines(request.arguments).joined(separator: ",\n           ")
         let rule =
             decision.rule.map { "`\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)" }
             ?? "\(decision.toolClass.rawValue) default"
@@ -154,6 +151,30 @@ package final class TerminalApprovalChannel: ApprovalChannel {
               args   : \(arguments)
             Allow this call? [y/n] (denied after \(seconds) s): 
             """
+    }
+
+    /// Every argument on its own line, each value cut in the middle when long: a long harmless value
+    /// can never push a dangerous one out of view.
+    static func argumentLines(_ arguments: JSONValue) -> [String] {
+        func json(_ value: JSONValue) -> String {
+            var writer = JSONWriter()
+            writer.value(value)
+            return sanitize(String(decoding: writer.bytes, as: UTF8.self))
+        }
+        guard case .object(let members) = arguments, !members.isEmpty else { return [middleCut(json(arguments))] }
+        return members.enumerated().map { index, member in
+            let key = json(.string(member.key))
+            let line = "\(key):\(middleCut(json(member.value)))"
+            return (index == 0 ? "{" : " ") + line + (index == members.count - 1 ? "}" : "")
+        }
+    }
+
+    /// `text` with its middle replaced by a count when it is longer than `limit` characters.
+    static func middleCut(_ text: String, limit: Int = 240) -> String {
+        guard text.count > limit else { return text }
+        let head = text.prefix(limit * 2 / 3)
+        let tail = text.suffix(limit / 3)
+        return "\(head)…(\(text.count - head.count - tail.count) characters omitted)…\(tail)"
     }
 
     /// The login name of the user running the proxy: the account the terminal belongs to.
