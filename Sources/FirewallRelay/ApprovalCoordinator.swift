@@ -1,5 +1,17 @@
 import FirewallCore
 
+/// Why a held call stopped waiting before anyone answered.
+package struct Withdrawal: Sendable {
+    package var reason: String
+    /// True when the client withdrew it (cancelled, disconnected): it then expects no answer.
+    package var byClient: Bool
+
+    package init(reason: String, byClient: Bool) {
+        self.reason = reason
+        self.byClient = byClient
+    }
+}
+
 /// Runs approval requests concurrently with the relay: each job races its channel against its
 /// timeout and its withdrawal, and the first to finish decides.
 package final class ApprovalCoordinator: Sendable {
@@ -9,7 +21,7 @@ package final class ApprovalCoordinator: Sendable {
         package var channel: any ApprovalChannel
         package var timeout: Duration
         /// Fulfilled with a reason when the call is withdrawn (client cancelled, server gone).
-        package var withdrawal: OneShot<String>
+        package var withdrawal: OneShot<Withdrawal>
         package var completion: @Sendable (ApprovalResponse) -> Void
     }
 
@@ -59,9 +71,11 @@ package final class ApprovalCoordinator: Sendable {
                 )
             }
             group.addTask {
-                guard let reason = await job.withdrawal.value() else { return nil }
+                guard let withdrawal = await job.withdrawal.value() else { return nil }
                 return ApprovalResponse(
-                    outcome: .cancelled, approver: Approver(kind: .client, channel: channelName), detail: reason)
+                    outcome: .cancelled,
+                    approver: Approver(kind: withdrawal.byClient ? .client : .policy, channel: channelName),
+                    detail: withdrawal.reason)
             }
             var first: ApprovalResponse?
             while first == nil, let next = await group.next() { first = next }

@@ -60,7 +60,10 @@ package final class ChildProcess: Sendable {
         var noSignals = sigset_t()
         sigemptyset(&noSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        // Its own process group, so that stopping it also stops what it started (npx → node, sh → …).
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
 
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
@@ -126,20 +129,29 @@ package final class ChildProcess: Sendable {
         if wasOpen { close(stdinFD) }
     }
 
-    /// Sends `signal` unless the child has already been reaped (so a recycled pid is never hit).
+    /// Sends `signal` to the child's process group unless the child has already been reaped (so a
+    /// recycled pid is never hit).
     package func send(_ signal: Int32) {
         guard exit.peek() == nil else { return }
-        kill(pid, signal)
+        kill(-pid, signal)
     }
 
-    /// Closes stdin, then escalates to SIGTERM and SIGKILL if the child does not exit within `grace`.
+    /// Closes stdin, then escalates to SIGTERM and SIGKILL (to the whole process group) if the child
+    /// does not exit within `grace`; then kills whatever the child left behind in its group.
     package func shutDown(grace: Duration) async -> Termination {
         closeStdin()
-        if let status = await waitForExit(within: grace) { return status }
-        send(SIGTERM)
-        if let status = await waitForExit(within: grace) { return status }
-        send(SIGKILL)
-        return await termination() ?? .signaled(SIGKILL)
+        var status = await waitForExit(within: grace)
+        if status == nil {
+            send(SIGTERM)
+            status = await waitForExit(within: grace)
+        }
+        if status == nil { send(SIGKILL) }
+        var final = status
+        if final == nil { final = await termination() }
+        // While members remain the group's id cannot be recycled; with none left this is a no-op right
+        // after the reap.
+        kill(-pid, SIGKILL)
+        return final ?? .signaled(SIGKILL)
     }
 
     /// The termination if it happens within `limit`, else nil.

@@ -77,6 +77,7 @@ package final class ProxyService: Service, Sendable {
         let serverReader = try PipeReader(fd: child.stdoutFD)
         let endedBy = LockedValue<String?>(nil)
         let serverDrained = OneShot<Void>()
+        let stopServer = OneShot<Void>()
         let grace = configuration.gracePeriod
         let maxBytes = configuration.maxMessageBytes
 
@@ -91,7 +92,11 @@ package final class ProxyService: Service, Sendable {
                         session.rejectOversized(size)
                     }
                     endedBy.withLock { $0 = $0 ?? "client closed its input (\(end))" }
-                    session.clientEnded()
+                    if end == .endOfFile {
+                        session.clientEnded()
+                    } else {
+                        session.clientEnded(reason: "the proxy is shutting down", byClient: false)
+                    }
                     _ = await child.shutDown(grace: grace)
                     return nil
                 }
@@ -111,6 +116,13 @@ package final class ProxyService: Service, Sendable {
                     return nil
                 }
                 group.addTask {
+                    // On a shutdown signal, stop the server at once: the client reader may be blocked
+                    // writing to a server that no longer reads, and only the server going away frees it.
+                    _ = await stopServer.value()
+                    _ = await child.shutDown(grace: grace)
+                    return nil
+                }
+                group.addTask {
                     let status = await child.termination() ?? .signaled(SIGKILL)
                     // Let the server's last words through before answering what is left.
                     if await ChildProcess.wait(serverDrained, upTo: .seconds(2)) == nil { serverReader.stop() }
@@ -119,6 +131,7 @@ package final class ProxyService: Service, Sendable {
                     session.serverEnded(status.description)
                     clientReader.stop()
                     approvals.finish()
+                    stopServer.fulfil(())
                     return status
                 }
                 var status: ChildProcess.Termination?
@@ -129,6 +142,7 @@ package final class ProxyService: Service, Sendable {
             endedBy.withLock { $0 = $0 ?? "shutdown requested (signal)" }
             self.logger.info("shutting down")
             clientReader.stop()
+            stopServer.fulfil(())
         }
 
         let reason = endedBy.withLock { $0 } ?? "unknown"
@@ -174,8 +188,9 @@ package final class ProxyService: Service, Sendable {
             }
             if !frames.isEmpty { handle(frames) }
         }
-        // A final line without a newline is still a message.
-        if case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle([frame]) }
+        // A final line without a newline is still a message, but only at end of input: a reader that
+        // was stopped may hold the front half of a frame.
+        if end == .endOfFile, case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle([frame]) }
         if case .failed(let reason) = end {
             logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"])
         }

@@ -173,7 +173,7 @@ extension RelaySession {
         }
         for (id, hold) in held {
             guard state.withLock({ $0.release(id, approvalID: hold.approvalID) }) != nil else { continue }
-            hold.withdrawal.fulfil("the MCP server exited")
+            hold.withdrawal.fulfil(Withdrawal(reason: "the MCP server exited", byClient: false))
             let now = Posix.now()
             state.withLock { $0.counts.denied += 1 }
             record(
@@ -191,9 +191,10 @@ extension RelaySession {
         }
     }
 
-    /// The client is gone: withdraw every held call; nobody is left to answer.
-    package func clientEnded() {
+    /// The session is ending: withdraw every held call. `byClient` when the client hung up (it expects
+    /// no answers); otherwise (a shutdown signal) the calls are refused with `reason`.
+    package func clientEnded(reason: String = "the client disconnected", byClient: Bool = true) {
         let held = state.withLock { $0.held.values.map(\.withdrawal) }
-        for withdrawal in held { withdrawal.fulfil("the client disconnected") }
+        for withdrawal in held { withdrawal.fulfil(Withdrawal(reason: reason, byClient: byClient)) }
     }
 }

@@ -86,7 +86,7 @@ extension RelaySession {
         let timeout = policy.approval.timeout
         let held = RelayState.Held(
             call: call, tool: decision.tool, era: era, frame: frame, arguments: arguments, decision: decision,
-            approvalID: approvalID, requestedAt: now, withdrawal: OneShot<String>()
+            approvalID: approvalID, requestedAt: now, withdrawal: OneShot<Withdrawal>()
         )
         guard state.withLock({ $0.hold(id, held) }) else {
             let approval = AuditEvent.ApprovalTrace(

@@ -94,7 +94,7 @@ package final class RelaySession: Sendable {
                 // cancellation to ourselves.
                 if let held = state.withLock({ $0.held[target] }) {
                     record(.message(clientMessageRecord(frame, message)))
-                    held.withdrawal.fulfil("the client cancelled the request")
+                    held.withdrawal.fulfil(Withdrawal(reason: "the client cancelled the request", byClient: true))
                     return
                 }
             }

@@ -23,7 +23,7 @@ package struct RelayState: Sendable {
         package var decision: PolicyDecision
         package var approvalID: String
         package var requestedAt: Double
-        package var withdrawal: OneShot<String>
+        package var withdrawal: OneShot<Withdrawal>
     }
 
     package var inFlight: [RequestID: InFlight] = [:]

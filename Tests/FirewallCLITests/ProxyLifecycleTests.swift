@@ -59,6 +59,33 @@ struct ProxyLifecycleTests {
         #expect(end["server_exit"]?.stringValue == "killed by signal 9")
     }
 
+    @Test func whatTheServerStartedDiesWithIt() async throws {
+        let folder = try E2E.temporaryFolder()
+        let marker = "4\(Int.random(in: 100...999))"
+        let server = ["/bin/sh", "-c", "trap '' TERM; sleep \(marker) & wait; wait"]
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: server)
+        _ = try await StdioClient.with(argv: argv) { client in await client.close(grace: .seconds(20)) }
+        let (_, survivors) = try Shell.output(["/usr/bin/pgrep", "-f", "sleep \(marker)"])
+        #expect(survivors.isEmpty, "the server's own children are stopped with it: \(survivors)")
+    }
+
+    @Test func sigtermStopsAServerThatNoLongerReadsItsInput() async throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy, server: ["/bin/sh", "-c", "exec sleep 60"])
+        let started = ContinuousClock.now
+        let status = try await StdioClient.with(argv: argv) { client in
+            let notification = Array(#"{"jsonrpc":"2.0","method":"notifications/message","params":{"x":1}}"#.utf8)
+            // About 105 KB: enough to fill the pipe to a server that never reads (64 KB), and block the
+            // proxy in a write, without filling the pipe from this test to the proxy as well.
+            for _ in 0..<1_500 { client.send(notification) }
+            try await Task.sleep(for: .milliseconds(300))
+            client.process.send(SIGTERM)
+            return await client.process.termination()
+        }
+        #expect(status == .exited(0))
+        #expect(ContinuousClock.now - started < .seconds(15), "grace 1 s, then SIGTERM, then SIGKILL")
+    }
+
     @Test func sigtermShutsDownGracefully() async throws {
         let folder = try E2E.temporaryFolder()
         let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)

@@ -152,4 +152,17 @@ struct RelaySessionTests {
             #expect(await relay.nextToClient() == #"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"read_a"}]}}"#)
         }
     }
+
+    @Test func aShutdownRefusesHeldCallsInsteadOfPretendingTheClientLeft() async throws {
+        try await withRelay(.hang) { relay in
+            relay.client(Frames.call(1, "write_a"))
+            try await Task.sleep(for: .milliseconds(50))
+            relay.session.clientEnded(reason: "the proxy is shutting down", byClient: false)
+            let reply = try #require(await relay.nextToClient())
+            #expect(reply.contains("the proxy is shutting down"))
+            let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
+            #expect(decision["decided_by"]?["kind"]?.stringValue == "policy")
+            #expect(decision["approval"]?["outcome"]?.stringValue == "cancelled")
+        }
+    }
 }
