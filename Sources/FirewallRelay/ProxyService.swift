@@ -106,7 +106,7 @@ package final class ProxyService: Service, Sendable {
                     ) {
                         session.handleServerFrames($0)
                     } oversized: { size in
-                        self.logger.error("dropped an oversized message from the server", metadata: ["size": "\(size)"])
+                        session.dropOversizedServerMessage(size)
                     }
                     serverDrained.fulfil(())
                     return nil

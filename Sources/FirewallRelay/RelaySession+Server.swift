@@ -155,6 +155,18 @@ extension RelaySession {
         )
     }
 
+    /// A server frame exceeded the size cap and was discarded unread: log and audit it. Its id is unknown,
+    /// so the request it answered is answered only when the server exits.
+    package func dropOversizedServerMessage(_ size: Int) {
+        state.withLock { $0.counts.messagesFromServer += 1 }
+        logger.error("dropped an oversized message from the server", metadata: ["size": "\(size)"])
+        record(
+            .message(
+                AuditEvent.MessageRecord(
+                    direction: .serverToClient, kind: "invalid", method: nil, id: nil,
+                    payload: AuditPayload(droppedSize: size))))
+    }
+
     /// The server is gone: answer everything outstanding with an error naming how it ended.
     package func serverEnded(_ description: String) {
         let (inFlight, held) = state.withLock { $0.serverExited(description) }

@@ -167,3 +167,15 @@ struct ClientMessageTests {
         #expect(message.params?["requestId"] == .number("3"))
     }
 }
+
+/// Members the proxy does not interpret are held to the same strictness.
+struct ClientMessageExtraMemberTests {
+    @Test func duplicateKeysInAnUninterpretedMemberAreRefused() {
+        #expect(throws: ClientMessage.Rejection.self) {
+            _ = try ClientMessage.decode(bytes(#"{"jsonrpc":"2.0","id":1,"method":"ping","extra":{"a":1,"a":2}}"#))
+        }
+        #expect(throws: Never.self) {
+            _ = try ClientMessage.decode(bytes(#"{"jsonrpc":"2.0","id":1,"method":"ping","extra":{"a":1,"b":2}}"#))
+        }
+    }
+}

@@ -107,6 +107,11 @@ package struct ClientMessage: Sendable {
         } else if params != nil {
             throw reject("params must be an object")
         }
+        // Members the proxy does not interpret are still checked for duplicate keys at every depth:
+        // whatever the server reads out of them, it must be the only thing they can mean.
+        for member in members where !["id", "jsonrpc", "method", "params", "result", "error"].contains(member.key) {
+            _ = try value(member.key)
+        }
         let hasResult = members.contains { $0.key == "result" }
         let hasError = members.contains { $0.key == "error" }
         if let methodValue = try value("method") {
