@@ -179,3 +179,22 @@ struct ClientMessageExtraMemberTests {
         }
     }
 }
+
+/// Near-misses of the policed method and disguised tool names are refused, never relayed.
+struct ClientMessageNearMissTests {
+    @Test(arguments: [#""Tools/Call""#, #""TOOLS/CALL""#, #""tools/call\u0000""#, #""tools/call ""#])
+    func nearMissesOfToolsCallAreRefused(_ method: String) {
+        #expect(throws: ClientMessage.Rejection.self) {
+            _ = try ClientMessage.decode(
+                bytes(#"{"jsonrpc":"2.0","id":1,"method":\#(method),"params":{"name":"delete_employee"}}"#))
+        }
+    }
+
+    @Test(arguments: [#""delete_employee\u0000""#, #""delete\nemployee""#, #""""#])
+    func toolNamesWithControlCharactersAreRefused(_ name: String) {
+        #expect(throws: ClientMessage.Rejection.self) {
+            _ = try ClientMessage.decode(
+                bytes(#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":\#(name)}}"#))
+        }
+    }
+}

@@ -41,11 +41,11 @@ final class RelayHarness: Sendable {
     func server(_ text: String) { session.handleServerFrame(Array(text.utf8)) }
 
     /// The next frame written toward the server, or nil if none arrives within `timeout` seconds.
-    func nextToServer(timeout: Double = 2) async -> String? {
+    func nextToServer(timeout: Double = 10) async -> String? {
         await Self.readLineOffPool(serverPipe.read, timeout: timeout)
     }
     /// The next frame written toward the client, or nil if none arrives within `timeout` seconds.
-    func nextToClient(timeout: Double = 2) async -> String? {
+    func nextToClient(timeout: Double = 10) async -> String? {
         await Self.readLineOffPool(clientPipe.read, timeout: timeout)
     }
 

@@ -119,6 +119,18 @@ package struct ClientMessage: Sendable {
             guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
             let message = ClientMessage(
                 kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
+            let visible = String(
+                String.UnicodeScalarView(
+                    method.lowercased().unicodeScalars.filter {
+                        ![.control, .format, .spaceSeparator].contains($0.properties.generalCategory)
+                    }))
+            if method != "tools/call", visible == "tools/call" {
+                // MCP methods are case-sensitive, but a lenient server could still run `Tools/Call` or
+                // `tools/call\u0000`: a near-miss of the policed method is refused, never relayed.
+                throw Rejection(
+                    code: JSONRPCErrorCode.methodNotFound, message: "Method not found: \(method.debugDescription)",
+                    id: id)
+            }
             if method == "tools/call" {
                 // A notification is never policed: a server that ran it anyway would bypass the policy.
                 guard id != nil else { throw reject("tools/call must be a request with an id") }
@@ -139,10 +151,18 @@ package struct ClientMessage: Sendable {
                 code: JSONRPCErrorCode.invalidParams,
                 message: "Invalid params: tools/call needs params with a tool name", id: id)
         }
-        guard params?["name"]?.stringValue != nil else {
+        guard let name = params?["name"]?.stringValue else {
             throw Rejection(
                 code: JSONRPCErrorCode.invalidParams, message: "Invalid params: tools/call needs a string \"name\"",
                 id: id)
+        }
+        // A name with control characters (NUL, newline…) is never a real tool, and a server that cuts it
+        // short would run a tool other than the one the policy judged.
+        guard !name.isEmpty, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw Rejection(
+                code: JSONRPCErrorCode.invalidParams,
+                message: "Invalid params: tool name \(name.debugDescription) is empty or has control characters", id: id
+            )
         }
         if let arguments = params?["arguments"] {
             guard case .object = arguments else {
