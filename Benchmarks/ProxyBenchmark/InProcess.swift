@@ -30,9 +30,16 @@ enum InProcessCost {
         let replies = (0..<calls).map { index -> [UInt8] in
             var reply = result
             let id = Array("\(index)".utf8)
-            reply.replaceSubrange(23..<24, with: id)
+            reply.replaceSubrange(22..<23, with: id)  // the `1` of `"id":1`
             return reply
         }
+        // Every answer must be a valid frame that resolves its call, or this measures the wrong path.
+        precondition(
+            replies.allSatisfy { reply in
+                reply.withUnsafeBufferPointer {
+                    if case .result = ServerMessage.decode($0).kind { true } else { false }
+                }
+            })
         let clock = ContinuousClock()
         let elapsed = clock.measure {
             for index in 0..<calls {

@@ -119,12 +119,7 @@ package struct ClientMessage: Sendable {
             guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
             let message = ClientMessage(
                 kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
-            let visible = String(
-                String.UnicodeScalarView(
-                    method.lowercased().unicodeScalars.filter {
-                        ![.control, .format, .spaceSeparator].contains($0.properties.generalCategory)
-                    }))
-            if method != "tools/call", visible == "tools/call" {
+            if method != "tools/call", Self.disguises(method, as: "tools/call") {
                 // MCP methods are case-sensitive, but a lenient server could still run `Tools/Call` or
                 // `tools/call\u0000`: a near-miss of the policed method is refused, never relayed.
                 throw Rejection(
@@ -143,6 +138,15 @@ package struct ClientMessage: Sendable {
         // Responses are validated structurally; their content is the client's answer and is not interpreted.
         _ = try value(hasResult ? "result" : "error")
         return ClientMessage(kind: .response(id: id, isError: hasError), params: nil)
+    }
+
+    /// Whether `method` differs from `policed` only by case or invisible characters (cheap when it cannot).
+    static func disguises(_ method: String, as policed: String) -> Bool {
+        guard method.utf8.count >= policed.utf8.count, method.utf8.count <= policed.utf8.count * 4 else { return false }
+        let visible = method.lowercased().unicodeScalars.filter {
+            ![.control, .format, .spaceSeparator].contains($0.properties.generalCategory)
+        }
+        return String(String.UnicodeScalarView(visible)) == policed
     }
 
     private func validateToolCall() throws(Rejection) {
