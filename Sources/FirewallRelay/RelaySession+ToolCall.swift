@@ -14,10 +14,8 @@ extension RelaySession {
         let incoming = AuditEvent.message(clientMessageRecord(frame, message, call: call))
         let byPolicy = Approver(kind: .policy, channel: "policy")
 
-        if let failure = audit.failure {
-            deny(
-                id: id, call: call, era: era,
-                text: "mcp-firewall denied the call to `\(tool)`: \(failure). No call runs unaudited.", events: [])
+        if audit.failure != nil {
+            denyUnaudited(id: id, call: call, era: era, tool: tool)
             return
         }
         if let ended {
@@ -36,17 +34,8 @@ extension RelaySession {
                 .init(
                     call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
                     decidedBy: byPolicy))
-            guard record(incoming, decided) else {
-                _ = state.withLock { $0.answered(id) }
-                deny(
-                    id: id, call: call, era: era,
-                    text:
-                        "mcp-firewall denied the call to `\(tool)`: \(audit.failure ?? "audit log unavailable"). No call runs unaudited.",
-                    events: [])
-                return
-            }
             logger.debug("allowed", metadata: ["mcp.tool": "\(tool)", "rpc.id": "\(id)"])
-            toServer.write(frame)
+            forwardAudited(frame, id: id, call: call, era: era, tool: tool, events: [incoming, decided])
         case .deny:
             let decided = AuditEvent.decision(
                 .init(
@@ -62,6 +51,27 @@ extension RelaySession {
         case .confirm:
             confirm(frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
         }
+    }
+
+    /// Forwards a call already registered as in flight once `events` (its decision first of all) are
+    /// written; if they cannot be, takes the registration back and refuses the call.
+    func forwardAudited(
+        _ frame: [UInt8], id: RequestID, call: Int, era: ProtocolEra, tool: String, events: [AuditEvent]
+    ) {
+        guard record(events) else {
+            _ = state.withLock { $0.answered(id) }
+            denyUnaudited(id: id, call: call, era: era, tool: tool)
+            return
+        }
+        toServer.write(frame)
+    }
+
+    /// Refuses a call because the audit log cannot be written: no call runs unaudited.
+    func denyUnaudited(id: RequestID, call: Int, era: ProtocolEra, tool: String) {
+        deny(
+            id: id, call: call, era: era,
+            text: "mcp-firewall denied the call to `\(tool)`: \(audit.failure ?? "audit log unavailable"). "
+                + "No call runs unaudited.", events: [])
     }
 
     /// Writes a denial result to the client after auditing `events` and the reply itself.
@@ -160,16 +170,7 @@ extension RelaySession {
             .init(
                 call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
                 decidedBy: byPolicy, approval: approval))
-        guard record(incoming, decided) else {
-            _ = state.withLock { $0.answered(id) }
-            deny(
-                id: id, call: call, era: era,
-                text:
-                    "mcp-firewall denied the call to `\(decision.tool)`: \(audit.failure ?? "audit log unavailable"). "
-                    + "No call runs unaudited.", events: [])
-            return
-        }
-        toServer.write(frame)
+        forwardAudited(frame, id: id, call: call, era: era, tool: decision.tool, events: [incoming, decided])
     }
 
     /// Applies an approver's answer: forwards the held call, or refuses it, after auditing the decision.
@@ -211,16 +212,7 @@ extension RelaySession {
                     message: "MCP server exited (\(ended)) while the call waited for approval")
                 return
             }
-            guard record(decided) else {
-                _ = state.withLock { $0.answered(id) }
-                deny(
-                    id: id, call: held.call, era: held.era,
-                    text:
-                        "mcp-firewall denied the call to `\(held.tool)`: \(audit.failure ?? "audit log unavailable"). No call runs unaudited.",
-                    events: [])
-                return
-            }
-            toServer.write(held.frame)
+            forwardAudited(held.frame, id: id, call: held.call, era: held.era, tool: held.tool, events: [decided])
             return
         }
         if response.outcome == .cancelled, response.approver.kind == .client {

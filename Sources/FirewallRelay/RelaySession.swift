@@ -161,6 +161,12 @@ package final class RelaySession: Sendable {
     /// Appends audit events; a failure is logged once per call site and latched by the log.
     @discardableResult
     func record(_ events: AuditEvent...) -> Bool {
+        record(events)
+    }
+
+    /// Appends audit events; a failure is logged and latched by the log.
+    @discardableResult
+    func record(_ events: [AuditEvent]) -> Bool {
         let written = audit.append(events)
         if !written, let failure = audit.failure {
             logger.error("audit log write failed", metadata: ["reason": "\(failure)"])
