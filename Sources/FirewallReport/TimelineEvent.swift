@@ -31,17 +31,7 @@ package struct TimelineEvent: Sendable, Hashable {
 
         /// The kind for an `event` value; `other` for values this report does not know.
         package init(eventName: String) {
-            switch eventName {
-            case "session_start": self = .sessionStart
-            case "session_negotiated": self = .sessionNegotiated
-            case "message": self = .message
-            case "approval_requested": self = .approvalRequested
-            case "decision": self = .decision
-            case "rejection": self = .rejection
-            case "result": self = .result
-            case "session_end": self = .sessionEnd
-            default: self = .other
-            }
+            self = Self.allCases.first { $0 != .other && $0.name == eventName } ?? .other
         }
     }
 
