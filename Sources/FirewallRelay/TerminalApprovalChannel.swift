@@ -135,46 +135,20 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     /// The prompt: server, tool, class, rule, reason and a bounded, sanitised view of the arguments.
     static func promptText(_ request: ApprovalRequest, now: Double) -> String {
         let decision = request.decision
-        let arguments = argumentLines(request.arguments).joined(separator: ",\n           ")
-        let rule =
-            decision.rule.map { "`\(decision.ruleName ?? $0.patternDescription)` at \($0.location.fileAndLine)" }
-            ?? "\(decision.toolClass.rawValue) default"
+        let arguments = ApprovalSummary.argumentLines(request.arguments).joined(separator: ",\n           ")
+        let rule = ApprovalSummary.ruleText(decision)
         // The time left, not the configured timeout: a prompt queued behind another has less.
         let seconds = max(0, Int((request.deadline - now).rounded()))
         return """
 
             ── mcp-firewall: approval needed [\(request.id)] ──
-              server : \(sanitize(request.server))
-              tool   : \(sanitize(request.tool)) (\(decision.toolClass.rawValue))
-              rule   : \(sanitize(rule))
-              reason : \(sanitize(decision.reason))
+              server : \(ApprovalSummary.sanitize(request.server))
+              tool   : \(ApprovalSummary.sanitize(request.tool)) (\(decision.toolClass.rawValue))
+              rule   : \(ApprovalSummary.sanitize(rule))
+              reason : \(ApprovalSummary.sanitize(decision.reason))
               args   : \(arguments)
             Allow this call? [y/n] (denied after \(seconds) s): 
             """
-    }
-
-    /// Every argument on its own line, each value cut in the middle when long: a long harmless value
-    /// can never push a dangerous one out of view.
-    static func argumentLines(_ arguments: JSONValue) -> [String] {
-        func json(_ value: JSONValue) -> String {
-            var writer = JSONWriter()
-            writer.value(value)
-            return sanitize(String(decoding: writer.bytes, as: UTF8.self))
-        }
-        guard case .object(let members) = arguments, !members.isEmpty else { return [middleCut(json(arguments))] }
-        return members.enumerated().map { index, member in
-            let key = json(.string(member.key))
-            let line = "\(key):\(middleCut(json(member.value)))"
-            return (index == 0 ? "{" : " ") + line + (index == members.count - 1 ? "}" : "")
-        }
-    }
-
-    /// `text` with its middle replaced by a count when it is longer than `limit` characters.
-    static func middleCut(_ text: String, limit: Int = 240) -> String {
-        guard text.count > limit else { return text }
-        let head = text.prefix(limit * 2 / 3)
-        let tail = text.suffix(limit / 3)
-        return "\(head)…(\(text.count - head.count - tail.count) characters omitted)…\(tail)"
     }
 
     /// The login name of the user running the proxy: the account the terminal belongs to.
@@ -183,19 +157,4 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         return ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
     }
 
-    /// Replaces control and format characters (escape sequences, bidi overrides) with visible escapes,
-    /// so a tool name or argument cannot repaint the terminal or disguise what is being approved.
-    static func sanitize(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control, .format, .lineSeparator, .paragraphSeparator:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
 }

@@ -12,10 +12,12 @@ package struct ApprovalRequest: Sendable {
     package var requestedAt: Double
     /// Seconds since the Unix epoch after which the request is denied as timed out.
     package var deadline: Double
+    /// Whether the approver may answer "yes, and remember" (and for how long a grant would last).
+    package var remember: ApprovalSettings.Remember
 
     package init(
         id: String, tool: String, arguments: JSONValue, decision: PolicyDecision, server: String, policySHA256: String,
-        requestedAt: Double, deadline: Double
+        requestedAt: Double, deadline: Double, remember: ApprovalSettings.Remember = .never
     ) {
         self.id = id
         self.tool = tool
@@ -25,6 +27,12 @@ package struct ApprovalRequest: Sendable {
         self.policySHA256 = policySHA256
         self.requestedAt = requestedAt
         self.deadline = deadline
+        self.remember = remember
+    }
+
+    /// The digest binding an answer to exactly this call: tool, canonical arguments, server, policy.
+    package var binding: String {
+        ApprovalBinding.digest(tool: tool, arguments: arguments, server: server, policySHA256: policySHA256)
     }
 }
 
@@ -70,11 +78,14 @@ package struct ApprovalResponse: Sendable {
     package var approver: Approver
     /// A human-readable explanation, used in denial messages ("declined at the terminal").
     package var detail: String
+    /// The approver asked to remember the approval (only honoured when the request allowed it).
+    package var remember: Bool
 
-    package init(outcome: ApprovalOutcome, approver: Approver, detail: String) {
+    package init(outcome: ApprovalOutcome, approver: Approver, detail: String, remember: Bool = false) {
         self.outcome = outcome
         self.approver = approver
         self.detail = detail
+        self.remember = remember
     }
 }
 

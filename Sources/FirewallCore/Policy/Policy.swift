@@ -16,17 +16,7 @@ package struct Policy: Sendable {
     }
 
     /// Settings for `confirm` decisions.
-    package struct Approval: Sendable, Equatable {
-        /// How long a call may wait for a human before it is denied.
-        package var timeout: Duration
-        /// What a `confirm` becomes when nobody can be asked (CI, no terminal).
-        package var unattended: Unattended
-
-        package init(timeout: Duration = .seconds(120), unattended: Unattended = .deny) {
-            self.timeout = timeout
-            self.unattended = unattended
-        }
-    }
+    package typealias Approval = ApprovalSettings
 
     /// What a `confirm` decision does when no approver can be reached.
     package enum Unattended: String, Sendable, CaseIterable, Comparable {

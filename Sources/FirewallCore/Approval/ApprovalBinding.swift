@@ -1,0 +1,40 @@
+import Crypto
+
+/// Canonical forms that tie an approval to exactly one call.
+package enum ApprovalBinding {
+    /// SHA-256 (hex) over the tool, the canonical arguments, the server and the policy digest, each
+    /// length-prefixed so no two different calls share an input.
+    package static func digest(tool: String, arguments: JSONValue, server: String, policySHA256: String) -> String {
+        var hasher = SHA256()
+        for part in [Array(tool.utf8), canonicalJSON(arguments), Array(server.utf8), Array(policySHA256.utf8)] {
+            hasher.update(data: Array("\(part.count):".utf8))
+            hasher.update(data: part)
+        }
+        return hasher.finalize().hexString
+    }
+
+    /// SHA-256 (hex) of the canonical arguments alone.
+    package static func argumentsDigest(_ arguments: JSONValue) -> String {
+        SHA256.hash(data: canonicalJSON(arguments)).hexString
+    }
+
+    /// JSON with object members sorted by key (by UTF-8 bytes) at every depth, no whitespace; strings
+    /// and number literals as the writer emits them. Two argument objects that differ only in member
+    /// order have the same canonical form; any other difference changes it.
+    package static func canonicalJSON(_ value: JSONValue) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.value(sorted(value))
+        return writer.bytes
+    }
+
+    private static func sorted(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let members):
+            .object(
+                members.map { JSONValue.Member($0.key, sorted($0.value)) }
+                    .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) })
+        case .array(let items): .array(items.map(sorted))
+        default: value
+        }
+    }
+}
