@@ -19,17 +19,19 @@ package final class ProxyService: Service, Sendable {
     private let sessionID: String
     private let channels: [any ApprovalChannel]
 
-    /// `clientInput`/`clientOutput` default to our stdin/stdout; tests pass pipes.
+    /// `clientInput`/`clientOutput` default to our stdin/stdout; tests pass pipes. `channels` replaces
+    /// the built-in channels (tests); `additionalChannels` adds to them (the web page, owned by the CLI).
     package init(
         configuration: ProxyConfiguration, logger: Logger, clientInput: Int32 = 0, clientOutput: Int32 = 1,
-        channels: [any ApprovalChannel]? = nil
+        channels: [any ApprovalChannel]? = nil, additionalChannels: [any ApprovalChannel] = []
     ) {
         self.configuration = configuration
         self.logger = logger
         self.clientInput = clientInput
         self.clientOutput = clientOutput
         self.sessionID = UUID().uuidString.lowercased()
-        self.channels = channels ?? [TerminalApprovalChannel(disabled: configuration.disableTerminal)]
+        self.channels =
+            (channels ?? [TerminalApprovalChannel(disabled: configuration.disableTerminal)]) + additionalChannels
     }
 
     /// How the session ended; set when `run()` returns.
