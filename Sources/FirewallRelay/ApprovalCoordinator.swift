@@ -12,19 +12,34 @@ package struct Withdrawal: Sendable {
     }
 }
 
-/// Runs approval requests concurrently with the relay: each job races its channel against its
-/// timeout and its withdrawal, and the first to finish decides.
+/// Runs approval requests concurrently with the relay: each job races its channels against its
+/// timeout and its withdrawal, and the first to finish decides; the losers are cancelled (a prompt
+/// is taken down, a question to the client is withdrawn).
 package final class ApprovalCoordinator: Sendable {
     /// One held call waiting for an answer.
     package struct Job: Sendable {
         package var request: ApprovalRequest
-        package var channel: any ApprovalChannel
+        /// Asked at once; the first answer wins. One channel unless the policy says `race: true`.
+        package var channels: [any ApprovalChannel]
         package var timeout: Duration
         /// Fulfilled with a reason when the call is withdrawn (client cancelled, server gone).
         package var withdrawal: OneShot<Withdrawal>
-        package var completion: @Sendable (ApprovalResponse) -> Void
+        /// Called once with the answer, and the withdrawal when that is what ended the wait.
+        package var completion: @Sendable (ApprovalResponse, Withdrawal?) -> Void
+
+        package init(
+            request: ApprovalRequest, channels: [any ApprovalChannel], timeout: Duration,
+            withdrawal: OneShot<Withdrawal>, completion: @escaping @Sendable (ApprovalResponse, Withdrawal?) -> Void
+        ) {
+            self.request = request
+            self.channels = channels
+            self.timeout = timeout
+            self.withdrawal = withdrawal
+            self.completion = completion
+        }
     }
 
+    /// The channels the proxy runs itself (terminal, web, hooks), in no particular order.
     package let channels: [any ApprovalChannel]
     private let jobs: AsyncStream<Job>
     private let submissions: AsyncStream<Job>.Continuation
@@ -35,9 +50,9 @@ package final class ApprovalCoordinator: Sendable {
         (jobs, submissions) = AsyncStream<Job>.makeStream(bufferingPolicy: .unbounded)
     }
 
-    /// The first channel that can reach someone now, if any.
-    package var availableChannel: (any ApprovalChannel)? {
-        channels.first { $0.isAvailable }
+    /// The available channel named `name`, if any.
+    package func channel(named name: String) -> (any ApprovalChannel)? {
+        channels.first { $0.name == name && $0.isAvailable }
     }
 
     /// Queues a job; it starts at once.
@@ -54,41 +69,74 @@ package final class ApprovalCoordinator: Sendable {
     package func run() async {
         await withDiscardingTaskGroup { group in
             for await job in jobs {
-                group.addTask { job.completion(await Self.process(job)) }
+                group.addTask {
+                    let (response, withdrawal) = await Self.process(job)
+                    job.completion(response, withdrawal)
+                }
             }
         }
     }
 
-    static func process(_ job: Job) async -> ApprovalResponse {
-        let channelName = job.channel.name
-        return await withTaskGroup(of: ApprovalResponse?.self) { group in
-            group.addTask { await job.channel.requestApproval(job.request) }
+    private enum Event: Sendable {
+        case answer(ApprovalResponse)
+        case timedOut
+        case withdrawn(Withdrawal)
+    }
+
+    static func process(_ job: Job) async -> (ApprovalResponse, Withdrawal?) {
+        let names = job.channels.map(\.name).joined(separator: "+")
+        return await withTaskGroup(of: Event?.self) { group in
+            for channel in job.channels {
+                group.addTask { .answer(await channel.requestApproval(job.request)) }
+            }
             group.addTask {
                 guard (try? await Task.sleep(for: job.timeout)) != nil else { return nil }
-                return ApprovalResponse(
-                    outcome: .timeout, approver: Approver(kind: .policy, channel: channelName),
-                    detail: "no answer within \(Self.describe(job.timeout))"
-                )
+                return .timedOut
             }
-            group.addTask {
-                guard let withdrawal = await job.withdrawal.value() else { return nil }
-                return ApprovalResponse(
-                    outcome: .cancelled,
-                    approver: Approver(kind: withdrawal.byClient ? .client : .policy, channel: channelName),
-                    detail: withdrawal.reason)
+            group.addTask { await job.withdrawal.value().map(Event.withdrawn) }
+            var failures: [ApprovalResponse] = []
+            var result: (ApprovalResponse, Withdrawal?)?
+            while result == nil, let next = await group.next() {
+                switch next {
+                case .answer(let response) where response.outcome == .unattended:
+                    // A channel that could not reach anyone loses the race, unless every channel failed.
+                    failures.append(response)
+                    if failures.count == job.channels.count { result = (Self.combined(failures), nil) }
+                case .answer(let response):
+                    result = (response, nil)
+                case .timedOut:
+                    result = (
+                        ApprovalResponse(
+                            outcome: .timeout, approver: Approver(kind: .policy, channel: names),
+                            detail: "no answer within \(DurationText.describe(job.timeout))"), nil
+                    )
+                case .withdrawn(let withdrawal):
+                    result = (
+                        ApprovalResponse(
+                            outcome: .cancelled,
+                            approver: Approver(kind: withdrawal.byClient ? .client : .policy, channel: names),
+                            detail: withdrawal.reason), withdrawal
+                    )
+                case nil:
+                    continue
+                }
             }
-            var first: ApprovalResponse?
-            while first == nil, let next = await group.next() { first = next }
             group.cancelAll()
-            return first
-                ?? ApprovalResponse(
-                    outcome: .cancelled, approver: Approver(kind: .policy, channel: channelName),
-                    detail: "approval interrupted")
+            return result
+                ?? (
+                    ApprovalResponse(
+                        outcome: .cancelled, approver: Approver(kind: .policy, channel: names),
+                        detail: "approval interrupted"), nil
+                )
         }
     }
 
-    static func describe(_ duration: Duration) -> String {
-        let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return millis % 1000 == 0 ? "\(millis / 1000) s" : "\(millis) ms"
+    /// One response standing for several channels that all failed.
+    private static func combined(_ failures: [ApprovalResponse]) -> ApprovalResponse {
+        guard failures.count > 1 else { return failures[0] }
+        return ApprovalResponse(
+            outcome: .unattended,
+            approver: Approver(kind: .policy, channel: failures.map(\.approver.channel).joined(separator: "+")),
+            detail: failures.map(\.detail).joined(separator: "; "))
     }
 }

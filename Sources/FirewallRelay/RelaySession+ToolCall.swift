@@ -35,7 +35,8 @@ extension RelaySession {
                     call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
                     decidedBy: byPolicy))
             logger.debug("allowed", metadata: ["mcp.tool": "\(tool)", "rpc.id": "\(id)"])
-            forwardAudited(frame, id: id, call: call, era: era, tool: tool, events: [incoming, decided])
+            forwardAudited(
+                outgoingFrame(frame, message), id: id, call: call, era: era, tool: tool, events: [incoming, decided])
         case .deny:
             let decided = AuditEvent.decision(
                 .init(
@@ -49,7 +50,9 @@ extension RelaySession {
                 ])
             deny(id: id, call: call, era: era, text: ProxyReply.denialText(decision), events: [incoming, decided])
         case .confirm:
-            confirm(frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
+            confirm(
+                frame, message, id: id, call: call, era: era, arguments: arguments, decision: decision,
+                incoming: incoming)
         }
     }
 
@@ -83,115 +86,228 @@ extension RelaySession {
     }
 
     private func confirm(
-        _ frame: [UInt8], id: RequestID, call: Int, era: ProtocolEra, arguments: JSONValue, decision: PolicyDecision,
-        incoming: AuditEvent
+        _ frame: [UInt8], _ message: ClientMessage, id: RequestID, call: Int, era: ProtocolEra, arguments: JSONValue,
+        decision: PolicyDecision, incoming: AuditEvent
     ) {
         let now = Posix.now()
-        guard let channel = approvals.availableChannel else {
-            unattended(
-                frame, id: id, call: call, era: era, arguments: arguments, decision: decision, incoming: incoming)
+        let settings = policy.approval.tightened(by: decision.rule?.approval)
+        let call = PendingCall(
+            frame: frame, message: message, id: id, number: call, era: era, arguments: arguments, decision: decision,
+            incoming: incoming, settings: settings)
+        if settings.remember != .never,
+            let grant = state.withLock({ $0.grants.grant(for: decision.tool, arguments: arguments, now: now) })
+        {
+            allowUnderGrant(call, grant: grant, now: now)
             return
         }
-        let approvalID = "approval-\(call)"
-        let timeout = policy.approval.timeout
+        if era == .modern, let presented = message.params?["requestState"]?.stringValue,
+            RequestStateToken.isOurs(presented)
+        {
+            redeem(call, state: presented, now: now)
+            return
+        }
+        switch route(settings, era: era, message: message) {
+        case .nobody:
+            unattended(call)
+        case .askModernClient:
+            askModernClient(call, now: now)
+        case .hold(let channels):
+            hold(call, channels: channels, now: now)
+        }
+    }
+
+    /// A `confirm`ed call and everything needed to finish it.
+    struct PendingCall {
+        var frame: [UInt8]
+        var message: ClientMessage
+        var id: RequestID
+        var number: Int
+        var era: ProtocolEra
+        var arguments: JSONValue
+        var decision: PolicyDecision
+        var incoming: AuditEvent
+        var settings: ApprovalSettings
+
+        var approvalID: String { "approval-\(number)" }
+    }
+
+    enum Route {
+        /// No channel can reach anyone: `unattended` decides.
+        case nobody
+        /// Answer a 2026-07-28 request with an `InputRequiredResult` (its elicitation cannot race).
+        case askModernClient
+        /// Hold the call and ask these channels (several only with `race: true`).
+        case hold([any ApprovalChannel])
+    }
+
+    /// The channels to ask, in the policy's order: the first available one, or every available one
+    /// when they race.
+    func route(_ settings: ApprovalSettings, era: ProtocolEra, message: ClientMessage) -> Route {
+        var chosen: [any ApprovalChannel] = []
+        for kind in settings.channelOrder {
+            if kind == .elicitation {
+                if era == .modern {
+                    let capabilities = message.params?["_meta"]?[ProtocolEra.clientCapabilitiesKey]
+                    if chosen.isEmpty, Self.supportsForms(capabilities?["elicitation"]) { return .askModernClient }
+                    continue
+                }
+                let channel = ClientElicitationChannel(session: self)
+                if channel.isAvailable { chosen.append(channel) }
+            } else if let channel = approvals.channel(named: kind.rawValue) {
+                chosen.append(channel)
+            }
+            if !settings.race, !chosen.isEmpty { break }
+        }
+        return chosen.isEmpty ? .nobody : .hold(chosen)
+    }
+
+    func approvalRequest(_ call: PendingCall, now: Double) -> ApprovalRequest {
+        let millis = DurationText.milliseconds(call.settings.timeout)
+        return ApprovalRequest(
+            id: call.approvalID, tool: call.decision.tool, arguments: call.arguments, decision: call.decision,
+            server: configuration.serverDescription, policySHA256: policy.source.sha256, requestedAt: now,
+            deadline: now + Double(millis) / 1000, remember: call.settings.remember)
+    }
+
+    func decisionRecord(
+        _ call: PendingCall, final: Decision, by approver: Approver, approval: AuditEvent.ApprovalTrace?
+    ) -> AuditEvent {
+        .decision(
+            .init(
+                call: call.number, id: call.id, era: call.era, arguments: call.arguments, policy: call.decision,
+                final: final, decidedBy: approver, approval: approval))
+    }
+
+    /// Holds the call and asks `channels`; the coordinator calls back with the answer.
+    private func hold(_ call: PendingCall, channels: [any ApprovalChannel], now: Double) {
         let held = RelayState.Held(
-            call: call, tool: decision.tool, era: era, frame: frame, arguments: arguments, decision: decision,
-            approvalID: approvalID, requestedAt: now, withdrawal: OneShot<Withdrawal>()
+            call: call.number, tool: call.decision.tool, era: call.era, frame: call.frame, arguments: call.arguments,
+            decision: call.decision, approvalID: call.approvalID, requestedAt: now, withdrawal: OneShot<Withdrawal>(),
+            settings: call.settings
         )
-        guard state.withLock({ $0.hold(id, held) }) else {
+        let names = channels.map(\.name)
+        guard state.withLock({ $0.hold(call.id, held) }) else {
             let approval = AuditEvent.ApprovalTrace(
-                approvalID: approvalID, outcome: .unattended, detail: "too many calls waiting for approval",
+                approvalID: call.approvalID, outcome: .unattended, detail: "too many calls waiting for approval",
                 requestedAt: now, decidedAt: now)
-            let decided = AuditEvent.decision(
-                .init(
-                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
-                    decidedBy: Approver(kind: .policy, channel: channel.name), approval: approval)
-            )
             deny(
-                id: id, call: call, era: era,
-                text: ProxyReply.denialText(decision, detail: "Too many calls are already waiting for approval"),
-                events: [incoming, decided])
+                id: call.id, call: call.number, era: call.era,
+                text: ProxyReply.denialText(call.decision, detail: "Too many calls are already waiting for approval"),
+                events: [
+                    call.incoming,
+                    decisionRecord(
+                        call, final: .deny, by: Approver(kind: .policy, channel: names.joined(separator: "+")),
+                        approval: approval),
+                ])
             return
         }
-        let timeoutMillis = Int(
-            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let request = approvalRequest(call, now: now)
         record(
-            incoming,
+            call.incoming,
             .approvalRequested(
                 .init(
-                    call: call, id: id, approvalID: approvalID, tool: decision.tool, channel: channel.name,
-                    timeoutMilliseconds: timeoutMillis)))
-        let request = ApprovalRequest(
-            id: approvalID, tool: decision.tool, arguments: arguments, decision: decision,
-            server: configuration.serverDescription, policySHA256: policy.source.sha256,
-            requestedAt: now, deadline: now + Double(timeoutMillis) / 1000
-        )
+                    call: call.number, id: call.id, approvalID: call.approvalID, tool: call.decision.tool,
+                    channel: names.joined(separator: "+"),
+                    timeoutMilliseconds: Int(DurationText.milliseconds(call.settings.timeout)),
+                    racing: names.count > 1 ? names : [], binding: request.binding)))
+        let id = call.id
+        let approvalID = call.approvalID
         approvals.submit(
-            .init(request: request, channel: channel, timeout: timeout, withdrawal: held.withdrawal) {
-                [self] response in
-                self.completeApproval(id: id, approvalID: approvalID, response: response)
+            .init(request: request, channels: channels, timeout: call.settings.timeout, withdrawal: held.withdrawal) {
+                [self] response, withdrawal in
+                self.completeApproval(id: id, approvalID: approvalID, response: response, withdrawal: withdrawal)
             }
         )
     }
 
     /// A `confirm` with nobody to ask: the policy's (or environment's) `unattended` setting decides.
-    private func unattended(
-        _ frame: [UInt8], id: RequestID, call: Int, era: ProtocolEra, arguments: JSONValue, decision: PolicyDecision,
-        incoming: AuditEvent
-    ) {
+    private func unattended(_ call: PendingCall) {
         let now = Posix.now()
-        let setting = policy.approval.unattended
+        let setting = call.settings.unattended
         let scope = policy.environment.map { " in environment `\($0)`" } ?? ""
         let detail = "no approver available; unattended: \(setting.rawValue)\(scope)"
         let approval = AuditEvent.ApprovalTrace(
             approvalID: "none", outcome: .unattended, detail: detail, requestedAt: now, decidedAt: now,
             unattended: setting)
         let byPolicy = Approver(kind: .policy, channel: "none")
-        logger.info("no approver available", metadata: ["mcp.tool": "\(decision.tool)", "rpc.id": "\(id)"])
+        let tool = call.decision.tool
+        logger.info("no approver available", metadata: ["mcp.tool": "\(tool)", "rpc.id": "\(call.id)"])
         guard setting == .allow else {
             if setting == .fail { state.withLock { $0.unattendedFailure = true } }
-            let decided = AuditEvent.decision(
-                .init(
-                    call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
-                    decidedBy: byPolicy, approval: approval))
             let consequence = setting == .fail ? "; the session will fail (unattended: fail)" : ""
             deny(
-                id: id, call: call, era: era,
+                id: call.id, call: call.number, era: call.era,
                 text: ProxyReply.denialText(
-                    decision, detail: "No approver available: nobody could be asked to confirm it\(consequence)"),
-                events: [incoming, decided])
+                    call.decision, detail: "No approver available: nobody could be asked to confirm it\(consequence)"),
+                events: [call.incoming, decisionRecord(call, final: .deny, by: byPolicy, approval: approval)])
             return
         }
         state.withLock {
             $0.counts.allowed += 1
-            $0.forwarded(id, method: "tools/call", call: call, tool: decision.tool, at: Posix.monotonic())
+            $0.forwarded(call.id, method: "tools/call", call: call.number, tool: tool, at: Posix.monotonic())
         }
-        let decided = AuditEvent.decision(
-            .init(
-                call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
-                decidedBy: byPolicy, approval: approval))
-        forwardAudited(frame, id: id, call: call, era: era, tool: decision.tool, events: [incoming, decided])
+        forwardAudited(
+            outgoingFrame(call), id: call.id, call: call.number, era: call.era, tool: tool,
+            events: [call.incoming, decisionRecord(call, final: .allow, by: byPolicy, approval: approval)])
+    }
+
+    /// A call covered by a remembered approval: allowed, citing the approval that created the grant.
+    private func allowUnderGrant(_ call: PendingCall, grant: ApprovalGrant, now: Double) {
+        let tool = call.decision.tool
+        state.withLock {
+            $0.counts.allowed += 1
+            $0.forwarded(call.id, method: "tools/call", call: call.number, tool: tool, at: Posix.monotonic())
+        }
+        let who = grant.approver.identity.map { " by \($0)" } ?? ""
+        let approval = AuditEvent.ApprovalTrace(
+            approvalID: call.approvalID, outcome: .approved,
+            detail: "covered by remembered approval \(grant.id) (\(grant.approver.channel)\(who))", requestedAt: now,
+            decidedAt: now, grantID: grant.id)
+        logger.info(
+            "allowed under a remembered approval", metadata: ["mcp.tool": "\(tool)", "grant.id": "\(grant.id)"])
+        forwardAudited(
+            outgoingFrame(call), id: call.id, call: call.number, era: call.era, tool: tool,
+            events: [call.incoming, decisionRecord(call, final: .allow, by: grant.approver, approval: approval)])
+    }
+
+    /// The frame to forward for an allowed call: the client's bytes, or, for a 2026-07-28 retry that
+    /// carries the proxy's own `requestState`, the call with that state and its answers removed.
+    func outgoingFrame(_ call: PendingCall) -> [UInt8] {
+        outgoingFrame(call.frame, call.message)
+    }
+
+    func outgoingFrame(_ frame: [UInt8], _ message: ClientMessage) -> [UInt8] {
+        guard message.era == .modern, let presented = message.params?["requestState"]?.stringValue,
+            RequestStateToken.isOurs(presented), let parsed = try? JSONParser.parse(frame)
+        else { return frame }
+        return ProxyReply.strippingApprovalState(parsed)
     }
 
     /// Applies an approver's answer: forwards the held call, or refuses it, after auditing the decision.
-    func completeApproval(id: RequestID, approvalID: String, response: ApprovalResponse) {
+    func completeApproval(id: RequestID, approvalID: String, response: ApprovalResponse, withdrawal: Withdrawal?) {
         let decidedAt = Posix.now()
         let approved = response.outcome.allowsCall
         // Release the hold and, for an approved call, register it as in flight in one step: in between,
         // a request reusing the id would otherwise be accepted and reach the server alongside this call.
-        let settled = state.withLock { state -> (held: RelayState.Held, ended: String?)? in
+        let settled = state.withLock { state -> (held: RelayState.Held, ended: String?, grant: ApprovalGrant?)? in
             guard let held = state.release(id, approvalID: approvalID) else { return nil }
-            guard approved else { return (held, nil) }
-            if let ended = state.serverEnded { return (held, ended) }
+            if response.outcome == .timeout, held.settings.onTimeout == .fail { state.unattendedFailure = true }
+            guard approved else { return (held, nil, nil) }
+            if let ended = state.serverEnded { return (held, ended, nil) }
             state.counts.approved += 1
             state.counts.allowed += 1
             state.forwarded(id, method: "tools/call", call: held.call, tool: held.tool, at: Posix.monotonic())
-            return (held, nil)
+            guard response.remember, held.settings.remember != .never else { return (held, nil, nil) }
+            let grant = ApprovalGrant(
+                id: approvalID, tool: held.tool, arguments: held.arguments, binding: held.settings.rememberArguments,
+                remember: held.settings.remember, now: decidedAt, approver: response.approver)
+            state.grants.add(grant)
+            return (held, nil, grant)
         }
-        guard let (held, ended) = settled else { return }
+        guard let (held, ended, grant) = settled else { return }
         let approval = AuditEvent.ApprovalTrace(
             approvalID: approvalID, outcome: response.outcome, detail: response.detail, requestedAt: held.requestedAt,
-            decidedAt: decidedAt
+            decidedAt: decidedAt, grantCreated: grant
         )
         let decided = AuditEvent.decision(
             .init(
@@ -215,16 +331,19 @@ extension RelaySession {
             forwardAudited(held.frame, id: id, call: held.call, era: held.era, tool: held.tool, events: [decided])
             return
         }
-        if response.outcome == .cancelled, response.approver.kind == .client {
+        if withdrawal?.byClient == true {
             // The client withdrew the call: it expects no answer, and gets none.
             state.withLock { $0.counts.denied += 1 }
             record(decided)
             return
         }
+        let consequence =
+            response.outcome == .timeout && held.settings.onTimeout == .fail
+            ? "; the session will fail (on_timeout: fail)" : ""
         deny(
             id: id, call: held.call, era: held.era,
             text: ProxyReply.denialText(
-                held.decision, detail: "Confirmation \(response.outcome.rawValue): \(response.detail)"),
+                held.decision, detail: "Confirmation \(response.outcome.rawValue): \(response.detail)\(consequence)"),
             events: [decided])
     }
 }

@@ -32,6 +32,11 @@ package final class RelaySession: Sendable {
     let configuration: Configuration
     let logger: Logger
     let state: Mutex<RelayState>
+    /// Signs the `requestState` of the proxy's own questions to 2026-07-28 clients.
+    let stateKey = RequestStateKey()
+    /// Prefix of the ids of the proxy's own requests to the client: random per run, so they never
+    /// collide with the server's.
+    let elicitationPrefix = "mcp-firewall-" + RequestStateToken.randomNonce().prefix(16)
 
     package init(
         policy: Policy, audit: AuditLog, toServer: FrameWriter, toClient: FrameWriter, approvals: ApprovalCoordinator,
@@ -86,6 +91,7 @@ package final class RelaySession: Sendable {
                     $0.initializeID = id
                     $0.initializeParams = message.params
                 }
+                noteClientCapabilities(message.params)
             }
             forward(frame, message, id: id, method: method)
         case .notification(let method):
@@ -99,7 +105,8 @@ package final class RelaySession: Sendable {
                 }
             }
             forward(frame, message, id: nil, method: method)
-        case .response:
+        case .response(let id, _):
+            if deliverElicitationAnswer(frame, message, id: id) { return }
             forward(frame, message, id: nil, method: nil)
         }
     }
@@ -178,6 +185,7 @@ package final class RelaySession: Sendable {
         let meta = message.params?["_meta"]
         let first = state.withLock { state in
             defer { state.negotiated = true }
+            if !state.negotiated { state.clientName = Self.describeClient(meta?[ProtocolEra.clientInfoKey]) }
             return !state.negotiated
         }
         guard first else { return }

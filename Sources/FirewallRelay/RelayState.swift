@@ -24,6 +24,14 @@ package struct RelayState: Sendable {
         package var approvalID: String
         package var requestedAt: Double
         package var withdrawal: OneShot<Withdrawal>
+        /// The approval settings in force for this call (timeout consequence, remembering).
+        package var settings: ApprovalSettings
+    }
+
+    /// The client's answer to a question the proxy sent it.
+    package enum ElicitationAnswer: Sendable {
+        case result(JSONValue)
+        case error(code: Int, message: String)
     }
 
     package var inFlight: [RequestID: InFlight] = [:]
@@ -32,6 +40,17 @@ package struct RelayState: Sendable {
     package var initializeID: RequestID?
     package var initializeParams: JSONValue?
     package var negotiated = false
+    /// The client declared form elicitation at `initialize` (2025-11-25 and earlier).
+    package var clientElicitsForms = false
+    /// The client's name and version from `initialize` or `_meta`, for attributing its answers.
+    package var clientName: String?
+    /// Questions the proxy sent the client (`elicitation/create`), by the proxy's own request id.
+    package var elicitations: [String: OneShot<ElicitationAnswer>] = [:]
+    package private(set) var elicitationsSent = 0
+    /// Remembered approvals.
+    package var grants = GrantTable()
+    /// Nonces of `requestState`s already redeemed, with their expiry: each approval covers one call.
+    package private(set) var redeemedStates: [String: Double] = [:]
     /// Set when a `confirm` met nobody to ask under `unattended: fail`: the session must fail.
     package var unattendedFailure = false
     /// Set once the server has exited: nothing more is forwarded.
@@ -67,6 +86,21 @@ package struct RelayState: Sendable {
     /// Whether `id` is already used by a request the proxy has not finished with.
     package func isOutstanding(_ id: RequestID) -> Bool {
         inFlight[id] != nil || held[id] != nil
+    }
+
+    /// Numbers the next question to the client.
+    package mutating func nextElicitation() -> Int {
+        elicitationsSent += 1
+        return elicitationsSent
+    }
+
+    /// Marks a `requestState` nonce as used; false if it already was, or if the table of live nonces
+    /// is full (then the retry is refused rather than the table growing without bound).
+    package mutating func redeem(nonce: String, expiresAt: Double, now: Double, capacity: Int = 4096) -> Bool {
+        if redeemedStates.count >= capacity { redeemedStates = redeemedStates.filter { $0.value > now } }
+        guard redeemedStates[nonce] == nil, redeemedStates.count < capacity else { return false }
+        redeemedStates[nonce] = expiresAt
+        return true
     }
 
     /// Numbers the next `tools/call`.

@@ -87,14 +87,25 @@ struct ScriptedChannel: ApprovalChannel {
         case hang
     }
 
-    let name = "scripted"
-    let isAvailable = true
     let behaviour: Behaviour
+    /// The channel kind it stands in for; the relay picks channels by the policy's `channels:` order.
+    var name = "terminal"
+    var isAvailable = true
+    var remember = false
+
+    init(behaviour: Behaviour, name: String = "terminal", isAvailable: Bool = true, remember: Bool = false) {
+        self.behaviour = behaviour
+        self.name = name
+        self.isAvailable = isAvailable
+        self.remember = remember
+    }
 
     func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
         let approver = Approver(kind: .human, channel: name, identity: "tester")
         switch behaviour {
-        case .approve: return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved by the test")
+        case .approve:
+            return ApprovalResponse(
+                outcome: .approved, approver: approver, detail: "approved by the test", remember: remember)
         case .decline: return ApprovalResponse(outcome: .declined, approver: approver, detail: "declined by the test")
         case .hang:
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(60)) }
@@ -122,4 +133,33 @@ enum Frames {
           - name: write_*
             class: write
         """
+}
+
+extension RelayHarness {
+    /// Runs `body` against a fresh harness with its approval coordinator running alongside.
+    static func with(
+        policy: String, channels: [any ApprovalChannel] = [], _ body: (RelayHarness) async throws -> Void
+    ) async throws {
+        let harness = try RelayHarness(policy: policy, channels: channels)
+        async let approvals: Void = harness.coordinator.run()
+        do {
+            try await body(harness)
+        } catch {
+            harness.coordinator.finish()
+            await approvals
+            throw error
+        }
+        harness.coordinator.finish()
+        await approvals
+    }
+
+    /// The next frame toward the client, parsed.
+    func nextToClientJSON(timeout: Double = 10) async throws -> JSONValue {
+        try JSONParser.parse(Array(try #require(await nextToClient(timeout: timeout)).utf8))
+    }
+
+    /// The audit records of one event type, in order.
+    func records(_ event: String) throws -> [JSONValue] {
+        try auditRecords().filter { $0["event"]?.stringValue == event }
+    }
 }

@@ -9,17 +9,7 @@ import Testing
 struct RelaySessionTests {
     /// Runs `body` with the harness's approval coordinator running alongside.
     func withRelay(_ behaviour: ScriptedChannel.Behaviour, _ body: (RelayHarness) async throws -> Void) async throws {
-        let harness = try RelayHarness(policy: Frames.policy, channels: [ScriptedChannel(behaviour: behaviour)])
-        async let approvals: Void = harness.coordinator.run()
-        do {
-            try await body(harness)
-        } catch {
-            harness.coordinator.finish()
-            await approvals
-            throw error
-        }
-        harness.coordinator.finish()
-        await approvals
+        try await RelayHarness.with(policy: Frames.policy, channels: [ScriptedChannel(behaviour: behaviour)], body)
     }
 
     @Test func allowedCallIsForwardedByteForByte() async throws {

@@ -10,7 +10,7 @@ struct RelayStateTests {
         return RelayState.Held(
             call: call, tool: "t", era: .legacy, frame: [], arguments: .object([]),
             decision: policy.evaluate(tool: "t", arguments: .object([]), annotations: nil), approvalID: approval,
-            requestedAt: 0, withdrawal: OneShot<Withdrawal>()
+            requestedAt: 0, withdrawal: OneShot<Withdrawal>(), settings: ApprovalSettings()
         )
     }
 

@@ -68,6 +68,9 @@ package enum ApprovalOutcome: String, Sendable {
     case timeout
     /// No approver could be reached; the unattended decision applied.
     case unattended
+    /// An answer arrived that could not be trusted (a forged, expired, replayed or mismatched
+    /// `requestState`): refused.
+    case invalid
 
     package var allowsCall: Bool { self == .approved }
 }

@@ -73,8 +73,10 @@ package enum AuditEvent: Sendable {
     package enum Direction: String, Sendable {
         case clientToServer = "client_to_server"
         case serverToClient = "server_to_client"
-        /// A reply the proxy wrote itself (a denial, an error).
+        /// A reply the proxy wrote itself (a denial, an error), or its own request (an elicitation).
         case proxyToClient = "proxy_to_client"
+        /// The client's answer to a request the proxy sent it (an elicitation); never forwarded.
+        case clientToProxy = "client_to_proxy"
     }
 
     /// One relayed or proxy-written message.
@@ -107,9 +109,14 @@ package enum AuditEvent: Sendable {
         package var tool: String
         package var channel: String
         package var timeoutMilliseconds: Int
+        /// Every channel asked at once when they race (empty otherwise).
+        package var racing: [String]
+        /// The digest an answer must be bound to (`ApprovalBinding.digest`).
+        package var binding: String?
 
         package init(
-            call: Int, id: RequestID, approvalID: String, tool: String, channel: String, timeoutMilliseconds: Int
+            call: Int, id: RequestID, approvalID: String, tool: String, channel: String, timeoutMilliseconds: Int,
+            racing: [String] = [], binding: String? = nil
         ) {
             self.call = call
             self.id = id
@@ -117,6 +124,8 @@ package enum AuditEvent: Sendable {
             self.tool = tool
             self.channel = channel
             self.timeoutMilliseconds = timeoutMilliseconds
+            self.racing = racing
+            self.binding = binding
         }
     }
 
@@ -156,10 +165,14 @@ package enum AuditEvent: Sendable {
         package var decidedAt: Double
         /// For an `unattended` outcome: the setting that applied.
         package var unattended: Policy.Unattended?
+        /// The grant this call was allowed under: the id of the approval record that created it.
+        package var grantID: String?
+        /// The grant this approval created ("remember"), if any.
+        package var grantCreated: ApprovalGrant?
 
         package init(
             approvalID: String, outcome: ApprovalOutcome, detail: String, requestedAt: Double, decidedAt: Double,
-            unattended: Policy.Unattended? = nil
+            unattended: Policy.Unattended? = nil, grantID: String? = nil, grantCreated: ApprovalGrant? = nil
         ) {
             self.approvalID = approvalID
             self.outcome = outcome
@@ -167,6 +180,8 @@ package enum AuditEvent: Sendable {
             self.requestedAt = requestedAt
             self.decidedAt = decidedAt
             self.unattended = unattended
+            self.grantID = grantID
+            self.grantCreated = grantCreated
         }
     }
 

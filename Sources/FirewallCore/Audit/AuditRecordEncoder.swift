@@ -97,7 +97,12 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("approval_id", requested.approvalID)
         writer.field("tool", requested.tool)
         writer.field("channel", requested.channel)
+        if !requested.racing.isEmpty {
+            writer.key("racing")
+            writer.value(.array(requested.racing.map(JSONValue.string)))
+        }
         writer.field("timeout_ms", requested.timeoutMilliseconds)
+        writer.field("binding", requested.binding)
     }
 
     private static func write(_ record: AuditEvent.DecisionRecord, to writer: inout JSONWriter) {
@@ -138,11 +143,29 @@ package struct AuditRecordEncoder: Sendable {
             writer.beginObject()
             writer.field("id", approval.approvalID)
             writer.field("outcome", approval.outcome.rawValue)
+            writer.key("approver")
+            approver(record.decidedBy, to: &writer)
             writer.field("detail", approval.detail)
             writer.field("unattended", approval.unattended?.rawValue)
             writer.field("requested_at", AuditTimestamp.format(approval.requestedAt))
             writer.field("decided_at", AuditTimestamp.format(approval.decidedAt))
             writer.field("wait_ms", Int(((approval.decidedAt - approval.requestedAt) * 1000).rounded()))
+            writer.field("grant_id", approval.grantID)
+            if let grant = approval.grantCreated {
+                writer.key("grant")
+                writer.beginObject()
+                writer.field("id", grant.id)
+                writer.field("tool", grant.tool)
+                writer.field("expires_at", grant.expiresAt.map(AuditTimestamp.format))
+                writer.key("arguments")
+                writer.beginObject()
+                for (path, value) in grant.boundArguments {
+                    writer.dynamicKey(path)
+                    writer.value(value)
+                }
+                writer.endObject()
+                writer.endObject()
+            }
             writer.endObject()
         }
     }

@@ -80,3 +80,80 @@ package enum ProxyReply {
         text.hasSuffix(".") || text.hasSuffix("!") || text.hasSuffix("?") ? text : text + "."
     }
 }
+
+extension ProxyReply {
+    /// A 2026-07-28 `InputRequiredResult` asking the client's user to approve the call, carrying the
+    /// proxy's signed `requestState`.
+    package static func approvalInputRequired(
+        id: RequestID, request: ApprovalRequest, requestState: String, now: Double
+    ) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("jsonrpc", "2.0")
+        writer.key("id")
+        id.write(to: &writer)
+        writer.key("result")
+        writer.beginObject()
+        writer.field("resultType", "input_required")
+        writer.key("inputRequests")
+        writer.beginObject()
+        writer.dynamicKey(ElicitationForm.inputKey)
+        writer.beginObject()
+        writer.field("method", "elicitation/create")
+        writer.key("params")
+        ElicitationForm.params(request, now: now, to: &writer)
+        writer.endObject()
+        writer.endObject()
+        writer.field("requestState", requestState)
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// A 2025-11-25 `elicitation/create` request from the proxy to the client.
+    package static func approvalElicitation(id: String, request: ApprovalRequest, now: Double) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("jsonrpc", "2.0")
+        writer.field("id", id)
+        writer.field("method", "elicitation/create")
+        writer.key("params")
+        ElicitationForm.params(request, now: now, to: &writer)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// `notifications/cancelled` for a request the proxy sent the client (its question was withdrawn).
+    package static func cancelled(requestID: String, reason: String) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("jsonrpc", "2.0")
+        writer.field("method", "notifications/cancelled")
+        writer.key("params")
+        writer.beginObject()
+        writer.field("requestId", requestID)
+        writer.field("reason", reason)
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// The client's retry of a `tools/call` with the proxy's own `requestState` and `inputResponses`
+    /// removed, so the server sees the call as first made. Re-serialised from the strict parse (the
+    /// one frame the proxy must change); everything else, `_meta` included, is kept.
+    package static func strippingApprovalState(_ message: JSONValue) -> [UInt8] {
+        guard case .object(let members) = message else {
+            var writer = JSONWriter()
+            writer.value(message)
+            return writer.bytes
+        }
+        let rebuilt = members.map { member -> JSONValue.Member in
+            guard member.key == "params", case .object(let params) = member.value else { return member }
+            return JSONValue.Member(
+                "params", .object(params.filter { $0.key != "requestState" && $0.key != "inputResponses" }))
+        }
+        var writer = JSONWriter()
+        writer.value(.object(rebuilt))
+        return writer.bytes
+    }
+}

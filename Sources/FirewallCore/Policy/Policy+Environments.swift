@@ -9,7 +9,8 @@ extension Policy {
         /// Class defaults this environment changes.
         package var defaults: [ToolClass: Decision]
         package var unlisted: Unlisted?
-        package var approvalTimeout: Duration?
+        /// The overlay's `approval:` settings other than `unattended`.
+        package var approval: ApprovalOverride
         /// Required in every environment: what `confirm` does there when nobody can answer.
         package var unattended: Unattended
         /// Rules added to the policy's own.
@@ -20,13 +21,14 @@ extension Policy {
 
         package init(
             name: String, tightenOnly: Bool = true, defaults: [ToolClass: Decision] = [:], unlisted: Unlisted? = nil,
-            approvalTimeout: Duration? = nil, unattended: Unattended, rules: [PolicyRule] = [], location: SourceLocation
+            approval: ApprovalOverride = ApprovalOverride(), unattended: Unattended, rules: [PolicyRule] = [],
+            location: SourceLocation
         ) {
             self.name = name
             self.tightenOnly = tightenOnly
             self.defaults = defaults
             self.unlisted = unlisted
-            self.approvalTimeout = approvalTimeout
+            self.approval = approval
             self.unattended = unattended
             self.rules = rules
             self.location = location
@@ -59,8 +61,11 @@ extension Policy {
         resolved.environment = name
         for (toolClass, decision) in overlay.defaults { resolved.defaults[toolClass] = decision }
         if let unlisted = overlay.unlisted { resolved.unlisted = unlisted }
-        if let timeout = overlay.approvalTimeout { resolved.approval.timeout = timeout }
-        resolved.approval.unattended = overlay.unattended
+        var stated = overlay.approval
+        stated.unattended = overlay.unattended
+        // A tighten-only overlay picks channels and timeout but cannot make waiting or remembering laxer.
+        resolved.approval =
+            overlay.tightenOnly ? base.approval.tightened(by: stated) : base.approval.applying(stated)
         resolved.rules += overlay.rules
         // Each layer applies the environment as it defines it (or not at all), and stays a floor.
         resolved.layerFloors = layerFloors.map { layer in
@@ -71,11 +76,10 @@ extension Policy {
         }
         for floor in resolved.layerFloors {
             resolved.approval.unattended = max(resolved.approval.unattended, floor.approval.unattended)
+            resolved.approval.onTimeout = max(resolved.approval.onTimeout, floor.approval.onTimeout)
+            resolved.approval.remember = min(resolved.approval.remember, floor.approval.remember)
         }
-        if overlay.tightenOnly {
-            resolved.approval.unattended = max(resolved.approval.unattended, base.approval.unattended)
-            resolved.baseline = Baseline(base)
-        }
+        if overlay.tightenOnly { resolved.baseline = Baseline(base) }
         return resolved
     }
 
@@ -104,9 +108,7 @@ extension Policy {
             merged.defaults[toolClass] = max(defaultDecision(for: toolClass), other.defaultDecision(for: toolClass))
         }
         merged.unlisted = Self.stricter(unlisted, other.unlisted)
-        merged.approval = Approval(
-            timeout: min(approval.timeout, other.approval.timeout),
-            unattended: max(approval.unattended, other.approval.unattended))
+        merged.approval = approval.merging(other.approval)
         merged.rules = rules + other.rules
         merged.settingLocations.merge(other.settingLocations) { mine, _ in mine }
         for (name, environment) in other.environments {
@@ -121,7 +123,7 @@ extension Policy {
             }
             combined.unlisted =
                 mine.unlisted.map { Self.stricter($0, environment.unlisted ?? $0) } ?? environment.unlisted
-            combined.approvalTimeout = [mine.approvalTimeout, environment.approvalTimeout].compactMap { $0 }.min()
+            combined.approval = mine.approval.merging(environment.approval)
             combined.unattended = max(mine.unattended, environment.unattended)
             combined.rules += environment.rules
             merged.environments[name] = combined

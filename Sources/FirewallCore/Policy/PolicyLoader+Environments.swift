@@ -22,13 +22,14 @@ extension PolicyLoader {
                     environment.unlisted = parseUnlisted(setting, what: "\(what).unlisted", reader: &reader)
                     environment.settingLocations["unlisted"] = reader.location(setting)
                 case "approval":
-                    let approval = parseApproval(setting, what: "\(what).approval", reader: &reader)
-                    environment.approvalTimeout = approval.timeout
+                    var approval = parseApproval(setting, what: "\(what).approval", reader: &reader)
+                    for (key, location) in approval.locations { environment.settingLocations[key] = location }
                     if let unattended = approval.unattended {
-                        environment.unattended = unattended.value
-                        environment.settingLocations["unattended"] = unattended.location
+                        environment.unattended = unattended
                         statedUnattended = true
                     }
+                    approval.unattended = nil
+                    environment.approval = approval
                 default:
                     environment.rules = parseRules(setting, reader: &reader)
                 }
@@ -74,6 +75,17 @@ extension PolicyLoader {
                     "sets `unattended: \(environment.unattended.rawValue)`, below the policy's "
                         + "`\(base.approval.unattended.rawValue)`",
                     at: environment.settingLocations["unattended"])
+            }
+            if let remember = environment.approval.remember, remember > base.approval.remember {
+                violation(
+                    "sets `remember: \(remember.description)`, longer than the policy's "
+                        + "`\(base.approval.remember.description)`",
+                    at: environment.settingLocations["remember"])
+            }
+            if let onTimeout = environment.approval.onTimeout, onTimeout < base.approval.onTimeout {
+                violation(
+                    "sets `on_timeout: \(onTimeout.rawValue)`, below the policy's `\(base.approval.onTimeout.rawValue)`",
+                    at: environment.settingLocations["on_timeout"])
             }
             var unclamped = resolved
             unclamped.baseline = nil

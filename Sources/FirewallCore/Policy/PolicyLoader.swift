@@ -6,8 +6,12 @@ package enum PolicyLoader {
         "version", "description", "extends", "defaults", "unlisted", "approval", "tools", "environments",
     ]
     static let environmentKeys = ["tighten_only", "defaults", "unlisted", "approval", "tools"]
-    static let approvalKeys = ["timeout", "unattended"]
-    static let ruleKeys = ["name", "class", "decision", "when", "reason", "tags"]
+    static let approvalKeys = [
+        "channels", "race", "timeout", "on_timeout", "unattended", "remember", "command", "webhook",
+    ]
+    /// A rule's `approval:` picks channels and limits; hooks are configured once, at the top level.
+    static let ruleApprovalKeys = ["channels", "race", "timeout", "on_timeout", "unattended", "remember"]
+    static let ruleKeys = ["name", "class", "decision", "when", "reason", "tags", "approval"]
     static let operatorKeys = [
         "equals", "not_equals", "in", "not_in", "glob", "regex", "gt", "gte", "lt", "lte", "exists",
     ]
@@ -146,10 +150,8 @@ package enum PolicyLoader {
                 policy.settingLocations["unlisted"] = reader.location(value)
             case "approval":
                 let approval = parseApproval(value, what: "approval", reader: &reader)
-                if let unattended = approval.unattended { policy.settingLocations["unattended"] = unattended.location }
-                policy.approval = Policy.Approval(
-                    timeout: approval.timeout ?? policy.approval.timeout,
-                    unattended: approval.unattended?.value ?? policy.approval.unattended)
+                policy.settingLocations.merge(approval.locations) { _, new in new }
+                policy.approval = policy.approval.applying(approval)
             case "tools":
                 policy.rules = parseRules(value, reader: &reader)
             default:
@@ -194,28 +196,6 @@ package enum PolicyLoader {
             }
         }
         return unlisted
-    }
-
-    /// The approval settings a mapping states (nil where it states nothing).
-    static func parseApproval(
-        _ node: Node, what: String, reader: inout YAMLReader
-    ) -> (timeout: Duration?, unattended: (value: Policy.Unattended, location: SourceLocation)?) {
-        var timeout: Duration?
-        var unattended: (value: Policy.Unattended, location: SourceLocation)?
-        for (key, _, value) in reader.mapping(node, what, allowed: approvalKeys) ?? [] {
-            switch key {
-            case "timeout":
-                timeout = reader.duration(value, "\(what).timeout")
-            default:
-                let word = reader.word(
-                    value, "\(what).unattended", allowed: Policy.Unattended.allCases.map(\.rawValue),
-                    booleanHints: decisionHints)
-                if let word, let choice = Policy.Unattended(rawValue: word) {
-                    unattended = (choice, reader.location(value))
-                }
-            }
-        }
-        return (timeout, unattended)
     }
 
     static func parseRules(_ node: Node, reader: inout YAMLReader) -> [PolicyRule] {
@@ -275,6 +255,10 @@ package enum PolicyLoader {
                 rule.reason = reader.string(value, "reason")
             case "tags":
                 rule.tags = (reader.stringList(value, "tags") ?? []).map(\.0)
+            case "approval":
+                let approval = parseApproval(
+                    value, what: "\(what).approval", allowed: ruleApprovalKeys, reader: &reader)
+                rule.approval = approval.isEmpty ? nil : approval
             default:
                 break
             }

@@ -7,6 +7,8 @@ package struct PolicyRule: Sendable {
     package var conditions: [ArgumentCondition]
     package var reason: String?
     package var tags: [String]
+    /// The rule's own `approval:` settings, applied when this rule asks for the confirmation.
+    package var approval: ApprovalOverride?
     /// Where the rule starts in its file.
     package var location: SourceLocation
 
