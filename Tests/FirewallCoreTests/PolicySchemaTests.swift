@@ -37,6 +37,8 @@ struct PolicySchemaTests {
         #expect(Self.keys(definitions?["operators"]?["properties"]) == Set(PolicyLoader.operatorKeys))
         #expect(Self.keys(definitions?["environment"]?["properties"]) == Set(PolicyLoader.environmentKeys))
         #expect(Self.keys(definitions?["approval"]?["properties"]) == Set(PolicyLoader.approvalKeys))
+        #expect(Self.keys(definitions?["ruleApproval"]?["properties"]) == Set(PolicyLoader.ruleApprovalKeys))
+        #expect(Self.words(definitions?["channel"]) == ApprovalSettings.Channel.allCases.map(\.rawValue))
         #expect(Self.keys(definitions?["defaults"]?["properties"]) == Set(ToolClass.allCases.map(\.rawValue)))
         #expect(Self.keys(definitions?["unlisted"]?["properties"]) == ["class", "decision"])
     }
