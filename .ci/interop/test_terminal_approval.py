@@ -38,9 +38,9 @@ SALARY_REASON = "salary changes need a human approver"
 
 PROMPT_TIMEOUT = 10.0  # seconds to wait for a prompt (or re-prompt) on the pty
 RESPONSE_TIMEOUT = 10.0  # seconds to wait for a JSON-RPC response
-PROMPT_END = "Allow this call? [y/n]"
+PROMPT_END = "Allow this call? ["
 WITHDRAWN = "(withdrawn)"
-REPROMPT = "Please answer y or n"
+REPROMPT = "Please answer y, n or a"
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -335,6 +335,31 @@ def test_approve_at_terminal(launch) -> None:
     assert approval["detail"] == "approved at the terminal", approval
     requested = [r for r in read_audit(proxy.audit) if r.get("event") == "approval_requested"]
     assert len(requested) == 1 and requested[0]["channel"] == "terminal" and requested[0]["timeout_ms"] == 30_000
+
+
+def test_always_at_terminal_remembers_for_the_session(launch) -> None:
+    proxy = launch()
+    first = proxy.call("update_salary", {"employee_id": EMPLOYEE, "new_salary": 200001})
+    prompt = proxy.wait_prompt()
+    assert "a = yes and allow `update_salary` for this session" in prompt, prompt
+    proxy.type("a\n")
+    assert proxy.response(first)["result"].get("isError") is False
+    # The second call is not asked about: it runs under the grant the first answer created.
+    second = proxy.call("update_salary", {"employee_id": EMPLOYEE, "new_salary": 200002})
+    response = proxy.response(second)
+    assert response["result"].get("isError") is False, response
+    assert proxy.salary() == 200002
+    proxy.drain(0.3)
+    shown = bytes(proxy.transcript).decode("utf-8", "replace")
+    assert shown.count(PROMPT_END) == 1, f"the remembered tool was asked about again: {shown!r}"
+
+    assert proxy.close() == 0
+    decisions = [r for r in read_audit(proxy.audit) if r.get("event") == "decision" and r["tool"] == "update_salary"]
+    assert len(decisions) == 2, decisions
+    created = decisions[0]["approval"]["grant"]
+    assert created["id"] == decisions[0]["approval"]["id"] and created["expires_at"] is None, decisions[0]
+    assert decisions[1]["approval"]["grant_id"] == created["id"], decisions[1]
+    assert decisions[1]["decided_by"]["kind"] == "human" and decisions[1]["decided_by"]["channel"] == "terminal"
 
 
 def test_decline_at_terminal(launch) -> None:

@@ -42,9 +42,11 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         let answer = OneShot<PromptResult>()
         let prompt = Self.promptText(request, now: Posix.now())
         let path = self.path
+        let remembers = request.remember != .never
         let deadline = request.deadline
         let thread = Thread {
-            answer.fulfil(Self.ask(path: path, prompt: prompt, wake: wake.read, deadline: deadline))
+            answer.fulfil(
+                Self.ask(path: path, prompt: prompt, wake: wake.read, deadline: deadline, remembers: remembers))
         }
         thread.name = "mcp-firewall.terminal-prompt"
         thread.start()
@@ -59,6 +61,10 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         switch final {
         case .approved:
             return ApprovalResponse(outcome: .approved, approver: approver, detail: "approved at the terminal")
+        case .approvedAndRemembered:
+            return ApprovalResponse(
+                outcome: .approved, approver: approver,
+                detail: "approved at the terminal, remembered (\(request.remember.description))", remember: true)
         case .declined:
             return ApprovalResponse(outcome: .declined, approver: approver, detail: "declined at the terminal")
         case .interrupted:
@@ -77,6 +83,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
 
     enum PromptResult: Sendable {
         case approved
+        case approvedAndRemembered
         case declined
         case interrupted
         case failed(String)
@@ -86,7 +93,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     ///
     /// Input typed before the prompt appeared is discarded first: a stray `y` must never approve a
     /// call its typist has not seen. Enter may arrive as `\n` or `\r` (raw-mode terminals).
-    static func ask(path: String, prompt: String, wake: Int32, deadline: Double) -> PromptResult {
+    static func ask(path: String, prompt: String, wake: Int32, deadline: Double, remembers: Bool) -> PromptResult {
         let fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)
         guard fd >= 0 else { return .failed(Posix.errorText(errno)) }
         defer { close(fd) }
@@ -127,7 +134,10 @@ package final class TerminalApprovalChannel: ApprovalChannel {
             case "": continue
             case "y", "yes": return .approved
             case "n", "no": return .declined
-            default: say("Please answer y or n: ")
+            case "a",
+                "always" where remembers:
+                return .approvedAndRemembered
+            default: say(remembers ? "Please answer y, n or a: " : "Please answer y or n: ")
             }
         }
     }
@@ -139,6 +149,11 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         let rule = ApprovalSummary.ruleText(decision)
         // The time left, not the configured timeout: a prompt queued behind another has less.
         let seconds = max(0, Int((request.deadline - now).rounded()))
+        let span = request.remember == .session ? "this session" : "the next \(request.remember.description)"
+        let question =
+            request.remember == .never
+            ? "Allow this call? [y/n]"
+            : "Allow this call? [y = yes, n = no, a = yes and allow `\(ApprovalSummary.sanitize(request.tool))` for \(span)]"
         return """
 
             ── mcp-firewall: approval needed [\(request.id)] ──
@@ -147,7 +162,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
               rule   : \(ApprovalSummary.sanitize(rule))
               reason : \(ApprovalSummary.sanitize(decision.reason))
               args   : \(arguments)
-            Allow this call? [y/n] (denied after \(seconds) s): 
+            \(question) (denied after \(seconds) s): 
             """
     }
 

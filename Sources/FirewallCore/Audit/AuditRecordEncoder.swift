@@ -156,7 +156,13 @@ package struct AuditRecordEncoder: Sendable {
                 writer.beginObject()
                 writer.field("id", grant.id)
                 writer.field("tool", grant.tool)
-                writer.field("expires_at", grant.expiresAt.map(AuditTimestamp.format))
+                // null: the grant lasts until the session ends.
+                writer.key("expires_at")
+                if let expiresAt = grant.expiresAt {
+                    writer.string(AuditTimestamp.format(expiresAt))
+                } else {
+                    writer.null()
+                }
                 writer.key("arguments")
                 writer.beginObject()
                 for (path, value) in grant.boundArguments {
