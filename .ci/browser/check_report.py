@@ -135,8 +135,11 @@ def check_demo(driver, path, screenshot):
     labels = [node.text for node in driver.find_elements(By.CSS_SELECTOR, "table.approvals .label")]
     badges = [node.text for node in driver.find_elements(By.CSS_SELECTOR, "table.approvals .badge")]
     check(len(labels) >= 4, "demo: the Approvals table lists the write and sensitive calls (%d)" % len(labels))
-    check(any(label.startswith("unattended: denied in demo") for label in labels),
-          "demo: an unattended denial names the environment")
+    check(any(label.startswith("approved via client elicitation") and "human not verified" in label
+              for label in labels),
+          "demo: the client's answer is labelled as the client's, not a verified human's")
+    check(any(label.startswith("declined via client elicitation") for label in labels),
+          "demo: the client's refusal is labelled as such")
     check(any(label.startswith("denied by rule `") for label in labels), "demo: a rule denial cites the rule")
     check(all(badge.strip() for badge in badges), "demo: every label has a badge with a word and an icon")
     if screenshot:

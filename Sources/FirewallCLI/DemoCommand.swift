@@ -10,8 +10,9 @@ struct DemoCommand: AsyncParsableCommand {
         abstract: "Run the example HR server behind the firewall with a scripted client session.",
         discussion: """
             Uses policies/hr-example.yaml when run from a checkout (else a built-in copy). With a terminal, \
-            write calls are confirmed by you at the prompt; without one (CI), they are denied and the \
-            summary says so. The audit log is appended to <output-dir>/audit.jsonl, and the HTML report of it is \
+            write calls are confirmed by you at the prompt; without one (CI), the demo client answers the \
+            proxy's questions itself through MCP elicitation (it approves the raise and declines the review \
+            note), and the audit records those answers as the client's, not a person's. The audit log is appended to <output-dir>/audit.jsonl, and the HTML report of it is \
             written to <output-dir>/report.html.
             """
     )
@@ -47,8 +48,11 @@ struct DemoCommand: AsyncParsableCommand {
             print("  approvals: you will be asked on this terminal for every write (answer y or n)")
         } else {
             print(
-                "  approvals: no terminal here, so every call that needs confirmation is denied (no approver available)"
-            )
+                """
+                  approvals: no terminal here, so the demo client answers the proxy's questions itself (MCP elicitation):
+                             it approves the raise and declines the review note. The audit credits those answers to
+                             the client, not to a person, since a client may answer without asking anyone.
+                """)
         }
         print("")
         var argv = [
@@ -57,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
         ]
         if !interactive { argv.append("--no-terminal") }
         argv += ["--", executable, "example-server"]
-        let transcript = try await DemoSession.run(argv: argv)
+        let transcript = try await DemoSession.run(argv: argv, answersQuestions: !interactive)
         print(
             "The model saw \(transcript.visibleTools.count) tools: \(transcript.visibleTools.joined(separator: ", "))")
         print("(tools the policy denies unconditionally are hidden from tools/list)\n")

@@ -9,6 +9,25 @@ struct DemoSession {
         var tool: String
         var arguments: JSONValue
         var intent: String
+        /// What the demo client answers if the proxy asks it to confirm this call (MCP elicitation).
+        var answer: Answer = .decline
+    }
+
+    /// The demo client's answer to the proxy's question, standing in for a user at the client.
+    enum Answer: Sendable {
+        case approve
+        case decline
+
+        var result: JSONValue {
+            switch self {
+            case .approve:
+                .object([
+                    .init("action", .string("accept")),
+                    .init("content", .object([.init("decision", .string("approve"))])),
+                ])
+            case .decline: .object([.init("action", .string("decline"))])
+            }
+        }
     }
 
     /// What the client saw for one step.
@@ -34,7 +53,7 @@ struct DemoSession {
         Step(
             tool: "update_salary",
             arguments: .object([.init("employee_id", .string("E-1002")), .init("new_salary", .number("132000"))]),
-            intent: "give a raise (write: needs a human)"
+            intent: "give a raise (write: needs a person; the demo client approves)", answer: .approve
         ),
         Step(
             tool: "update_salary",
@@ -46,7 +65,7 @@ struct DemoSession {
             arguments: .object([
                 .init("employee_id", .string("E-1003")), .init("note", .string("Led the Q3 migration.")),
             ]),
-            intent: "write a review note (write: needs a human)"
+            intent: "write a review note (write: needs a person; the demo client declines)"
         ),
         Step(
             tool: "export_payroll", arguments: .object([.init("department", .string("engineering"))]),
@@ -59,9 +78,15 @@ struct DemoSession {
             intent: "read a missing record"),
     ]
 
-    /// Runs the script against `argv` (the proxy command line).
-    static func run(argv: [String]) async throws -> Transcript {
+    /// Runs the script against `argv` (the proxy command line). With `answersQuestions`, the client
+    /// declares MCP elicitation and answers the proxy's confirmation questions with each step's `answer`.
+    static func run(argv: [String], answersQuestions: Bool) async throws -> Transcript {
         try await StdioClient.with(argv: argv, grace: .seconds(5)) { client in
+            let current = LockedValue<Answer>(.decline)
+            if answersQuestions {
+                // Ends when the proxy's output ends (the session closes).
+                Task { await answerQuestions(client, current: current) }
+            }
             var nextID = 0
             func call(_ method: String, _ params: JSONValue?) async throws -> JSONValue {
                 nextID += 1
@@ -74,7 +99,10 @@ struct DemoSession {
                 "initialize",
                 .object([
                     .init("protocolVersion", .string("2025-11-25")),
-                    .init("capabilities", .object([])),
+                    .init(
+                        "capabilities",
+                        answersQuestions
+                            ? .object([.init("elicitation", .object([.init("form", .object([]))]))]) : .object([])),
                     .init(
                         "clientInfo",
                         .object([.init("name", .string("mcp-firewall-demo")), .init("version", .string("0.1.0"))])),
@@ -93,6 +121,7 @@ struct DemoSession {
             } while cursor != nil
             var observed: [Observed] = []
             for step in steps {
+                current.withLock { $0 = step.answer }
                 let reply = try await call(
                     "tools/call", .object([.init("name", .string(step.tool)), .init("arguments", step.arguments)]))
                 let result = reply["result"]
@@ -108,6 +137,26 @@ struct DemoSession {
             }
             let serverName = initialize["result"]?["serverInfo"]?["name"]?.stringValue ?? "server"
             return Transcript(serverName: serverName, visibleTools: tools, observed: observed)
+        }
+    }
+}
+
+extension DemoSession {
+    /// Answers every `elicitation/create` the proxy sends with the current step's scripted answer.
+    static func answerQuestions(_ client: StdioClient, current: LockedValue<Answer>) async {
+        while let frame = await client.nextUnsolicited() {
+            guard let message = try? JSONParser.parse(frame), message["method"]?.stringValue == "elicitation/create",
+                let id = message["id"]
+            else { continue }
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("jsonrpc", "2.0")
+            writer.key("id")
+            writer.value(id)
+            writer.key("result")
+            writer.value(current.withLock { $0 }.result)
+            writer.endObject()
+            client.send(writer.bytes)
         }
     }
 }

@@ -63,9 +63,12 @@ struct DemoSummary {
         }
         switch by?["kind"]?.stringValue {
         case "human":
-            return "human \(by?["identity"]?.stringValue ?? "?") via \(by?["channel"]?.stringValue ?? "?")"
+            let outcome = record["approval"]?["outcome"]?.stringValue.map { "\($0) " } ?? ""
+            return "\(outcome)by human \(by?["identity"]?.stringValue ?? "?") via \(by?["channel"]?.stringValue ?? "?")"
         case "client":
-            return "client via \(by?["channel"]?.stringValue ?? "?")"
+            let outcome = record["approval"]?["outcome"]?.stringValue.map { "\($0) " } ?? ""
+            let client = by?["identity"]?.stringValue.map { " (\($0))" } ?? ""
+            return "\(outcome)by the client\(client) via \(by?["channel"]?.stringValue ?? "?")"
         default:
             if let outcome = record["approval"]?["outcome"]?.stringValue {
                 return "nobody: \(outcome) (\(record["approval"]?["detail"]?.stringValue ?? ""))"

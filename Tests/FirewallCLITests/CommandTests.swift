@@ -48,8 +48,9 @@ struct CommandTests {
         let (status, output) = try Shell.output(
             [E2E.binary, "demo", "--no-terminal", "--output-dir", folder + "/demo"], directory: folder)
         #expect(status == 0, "\(output)")
-        #expect(output.contains("no approver available"))
-        #expect(output.contains("confirm → deny"))
+        #expect(output.contains("the demo client answers the proxy's questions itself (MCP elicitation)"))
+        #expect(output.contains("confirm → allow  approved by the client (mcp-firewall-demo 0.1.0) via elicitation"))
+        #expect(output.contains("confirm → deny   declined by the client (mcp-firewall-demo 0.1.0) via elicitation"))
         #expect(output.contains("policy rule `delete_employee`"))
         #expect(
             FileManager.default.fileExists(atPath: folder + "/demo/hr-example.yaml"),
