@@ -65,7 +65,10 @@ extension RelaySession {
             state.counts.approved += 1
             state.counts.allowed += 1
             state.forwarded(
-                call.id, method: "tools/call", call: call.number, tool: call.decision.tool, at: Posix.monotonic())
+                call.id, method: "tools/call", call: call.number, tool: call.decision.tool, at: Posix.monotonic(),
+                approval: .init(
+                    approvalID: token.approvalID, approver: approver,
+                    argumentsDigest: ApprovalBinding.argumentsDigest(call.arguments)))
             guard remember, call.settings.remember != .never else { return (nil, nil) }
             let grant = ApprovalGrant(
                 id: token.approvalID, tool: call.decision.tool, arguments: call.arguments,

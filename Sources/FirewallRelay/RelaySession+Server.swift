@@ -43,6 +43,7 @@ extension RelaySession {
             call = request.call
             if let number = request.call, let tool = request.tool {
                 events.append(.result(resultRecord(frame, message, call: number, tool: tool, request: request, id: id)))
+                if let origin = request.approval { noteServerInputRequired(frame, message, tool: tool, origin: origin) }
             } else if request.method == "tools/list", let range = message.resultRange {
                 guard let filtered = filterToolList(frame, resultRange: range) else {
                     // An answer the filter cannot read could list denied tools: withhold it, say why.
@@ -114,6 +115,27 @@ extension RelaySession {
             return .init(
                 outcome: isError ? "tool_error" : "ok", call: call, id: id, tool: tool, isError: isError,
                 errorCode: nil, durationMilliseconds: duration)
+        }
+    }
+
+    /// An approved call the server answered with its own `input_required`: the client will retry with
+    /// the server's `requestState`, and that retry continues the same approval instead of asking again.
+    private func noteServerInputRequired(
+        _ frame: [UInt8], _ message: ServerMessage, tool: String, origin: RelayState.ApprovalContinuation.Origin
+    ) {
+        let serverState = frame.withUnsafeBufferPointer { buffer -> String? in
+            guard let range = message.resultRange, let members = try? JSONParser.members(buffer, in: range),
+                let kind = members.first(where: { $0.key == "resultType" })?.value,
+                (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[kind]))) == .string("input_required"),
+                let state = members.first(where: { $0.key == "requestState" })?.value
+            else { return nil }
+            return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[state])))?.stringValue
+        }
+        guard let serverState else { return }
+        let now = Posix.now()
+        let expiresAt = now + Double(DurationText.milliseconds(policy.approval.timeout)) / 1000
+        state.withLock {
+            $0.addContinuation(serverState, .init(origin: origin, tool: tool, expiresAt: expiresAt), now: now)
         }
     }
 

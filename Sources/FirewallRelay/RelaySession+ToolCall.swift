@@ -100,11 +100,21 @@ extension RelaySession {
             allowUnderGrant(call, grant: grant, now: now)
             return
         }
-        if era == .modern, let presented = message.params?["requestState"]?.stringValue,
-            RequestStateToken.isOurs(presented)
-        {
-            redeem(call, state: presented, now: now)
-            return
+        if era == .modern, let presented = message.params?["requestState"]?.stringValue {
+            if RequestStateToken.isOurs(presented) {
+                redeem(call, state: presented, now: now)
+                return
+            }
+            let digest = ApprovalBinding.argumentsDigest(arguments)
+            if let continuation = state.withLock({
+                $0.takeContinuation(presented, tool: decision.tool, argumentsDigest: digest, now: now)
+            }) {
+                allowCiting(
+                    call, approvalID: continuation.origin.approvalID, approver: continuation.origin.approver,
+                    detail: "continues approval \(continuation.origin.approvalID): the server asked for more input",
+                    now: now)
+                return
+            }
         }
         switch route(settings, era: era, message: message) {
         case .nobody:
@@ -253,21 +263,32 @@ extension RelaySession {
 
     /// A call covered by a remembered approval: allowed, citing the approval that created the grant.
     private func allowUnderGrant(_ call: PendingCall, grant: ApprovalGrant, now: Double) {
+        let who = grant.approver.identity.map { " by \($0)" } ?? ""
+        allowCiting(
+            call, approvalID: grant.id, approver: grant.approver,
+            detail: "covered by remembered approval \(grant.id) (\(grant.approver.channel)\(who))", now: now)
+    }
+
+    /// Allows a call on the strength of an earlier approval (a grant, or a continuation of the same
+    /// call), recorded with that approval's approver and id.
+    private func allowCiting(
+        _ call: PendingCall, approvalID earlier: String, approver: Approver, detail: String, now: Double
+    ) {
         let tool = call.decision.tool
+        let origin = RelayState.ApprovalContinuation.Origin(
+            approvalID: earlier, approver: approver, argumentsDigest: ApprovalBinding.argumentsDigest(call.arguments))
         state.withLock {
             $0.counts.allowed += 1
-            $0.forwarded(call.id, method: "tools/call", call: call.number, tool: tool, at: Posix.monotonic())
+            $0.forwarded(
+                call.id, method: "tools/call", call: call.number, tool: tool, at: Posix.monotonic(), approval: origin)
         }
-        let who = grant.approver.identity.map { " by \($0)" } ?? ""
         let approval = AuditEvent.ApprovalTrace(
-            approvalID: call.approvalID, outcome: .approved,
-            detail: "covered by remembered approval \(grant.id) (\(grant.approver.channel)\(who))", requestedAt: now,
-            decidedAt: now, grantID: grant.id)
-        logger.info(
-            "allowed under a remembered approval", metadata: ["mcp.tool": "\(tool)", "grant.id": "\(grant.id)"])
+            approvalID: call.approvalID, outcome: .approved, detail: detail, requestedAt: now, decidedAt: now,
+            grantID: earlier)
+        logger.info("allowed under an earlier approval", metadata: ["mcp.tool": "\(tool)", "grant.id": "\(earlier)"])
         forwardAudited(
             outgoingFrame(call), id: call.id, call: call.number, era: call.era, tool: tool,
-            events: [call.incoming, decisionRecord(call, final: .allow, by: grant.approver, approval: approval)])
+            events: [call.incoming, decisionRecord(call, final: .allow, by: approver, approval: approval)])
     }
 
     /// The frame to forward for an allowed call: the client's bytes, or, for a 2026-07-28 retry that
@@ -296,7 +317,11 @@ extension RelaySession {
             if let ended = state.serverEnded { return (held, ended, nil) }
             state.counts.approved += 1
             state.counts.allowed += 1
-            state.forwarded(id, method: "tools/call", call: held.call, tool: held.tool, at: Posix.monotonic())
+            state.forwarded(
+                id, method: "tools/call", call: held.call, tool: held.tool, at: Posix.monotonic(),
+                approval: .init(
+                    approvalID: approvalID, approver: response.approver,
+                    argumentsDigest: ApprovalBinding.argumentsDigest(held.arguments)))
             guard response.remember, held.settings.remember != .never else { return (held, nil, nil) }
             let grant = ApprovalGrant(
                 id: approvalID, tool: held.tool, arguments: held.arguments, binding: held.settings.rememberArguments,

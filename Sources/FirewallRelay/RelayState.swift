@@ -11,6 +11,23 @@ package struct RelayState: Sendable {
         package var call: Int?
         package var tool: String?
         package var startedAt: Double
+        /// For a call a person (or the client) approved: the approval, so that a server asking for
+        /// more input (`input_required`) does not make the person approve the same call twice.
+        package var approval: ApprovalContinuation.Origin?
+    }
+
+    /// A server's own `input_required` answer to an approved call: the client's retry carrying the
+    /// server's `requestState` (same tool, same arguments) continues that approval, once.
+    package struct ApprovalContinuation: Sendable {
+        package struct Origin: Sendable {
+            package var approvalID: String
+            package var approver: Approver
+            package var argumentsDigest: String
+        }
+
+        package var origin: Origin
+        package var tool: String
+        package var expiresAt: Double
     }
 
     /// A `tools/call` held by the proxy while an approver is asked.
@@ -49,6 +66,8 @@ package struct RelayState: Sendable {
     package private(set) var elicitationsSent = 0
     /// Remembered approvals.
     package var grants = GrantTable()
+    /// Approved calls the server answered with its own `input_required`, by the server's `requestState`.
+    package var continuations: [String: ApprovalContinuation] = [:]
     /// Nonces of `requestState`s already redeemed, with their expiry: each approval covers one call.
     package private(set) var redeemedStates: [String: Double] = [:]
     /// Set when a `confirm` met nobody to ask under `unattended: fail`: the session must fail.
@@ -112,9 +131,28 @@ package struct RelayState: Sendable {
 
     /// Records a request as forwarded.
     package mutating func forwarded(
-        _ id: RequestID, method: String, call: Int? = nil, tool: String? = nil, at time: Double
+        _ id: RequestID, method: String, call: Int? = nil, tool: String? = nil, at time: Double,
+        approval: ApprovalContinuation.Origin? = nil
     ) {
-        inFlight[id] = InFlight(method: method, call: call, tool: tool, startedAt: time)
+        inFlight[id] = InFlight(method: method, call: call, tool: tool, startedAt: time, approval: approval)
+    }
+
+    /// Remembers a server's `input_required` state for an approved call; bounded, expired entries go first.
+    package mutating func addContinuation(_ state: String, _ continuation: ApprovalContinuation, now: Double) {
+        if continuations.count >= 256 { continuations = continuations.filter { $0.value.expiresAt > now } }
+        guard continuations.count < 256 else { return }
+        continuations[state] = continuation
+    }
+
+    /// Takes the continuation a retry presents, if it matches the call and has not expired (single use).
+    package mutating func takeContinuation(
+        _ state: String, tool: String, argumentsDigest: String, now: Double
+    ) -> ApprovalContinuation? {
+        guard let continuation = continuations[state], continuation.tool == tool,
+            continuation.origin.argumentsDigest == argumentsDigest, continuation.expiresAt > now
+        else { return nil }
+        continuations[state] = nil
+        return continuation
     }
 
     /// Holds a call for approval; false when the table is full (the call is then denied).

@@ -169,6 +169,41 @@ struct InputRequiredTests {
         }
     }
 
+    @Test func theServerAskingForMoreInputDoesNotMakeThePersonApproveTwice() async throws {
+        try await RelayHarness.with(policy: Self.policy) { relay in
+            let state = try await question(relay)
+            relay.client(Self.call(2, retry: Self.retry(state: state)))
+            _ = await relay.nextToServer()
+            relay.server(
+                #"{"jsonrpc":"2.0","id":2,"result":{"resultType":"input_required","inputRequests":{"otp":{"method":"elicitation/create","params":{"mode":"form","message":"code?","requestedSchema":{"type":"object","properties":{}}}}},"requestState":"srv-1"}}"#
+            )
+            _ = await relay.nextToClient()
+            let continued = Self.call(
+                3, retry: #","inputResponses":{"otp":{"action":"accept","content":{}}},"requestState":"srv-1""#)
+            relay.client(continued)
+            #expect(await relay.nextToServer() == continued)
+            let decision = try #require(try relay.records("decision").last)
+            #expect(decision["approval"]?["grant_id"]?.stringValue == "approval-1")
+            #expect(decision["decided_by"]?["channel"]?.stringValue == "elicitation")
+            // The server's state continues the approval once; presented again, it is asked about anew.
+            relay.client(Self.call(4, retry: #","requestState":"srv-1""#))
+            #expect(try await relay.nextToClientJSON()["result"]?["resultType"]?.stringValue == "input_required")
+        }
+    }
+
+    @Test func aServerStateDoesNotCarryTheApprovalToOtherArguments() async throws {
+        try await RelayHarness.with(policy: Self.policy) { relay in
+            let state = try await question(relay)
+            relay.client(Self.call(2, retry: Self.retry(state: state)))
+            _ = await relay.nextToServer()
+            relay.server(#"{"jsonrpc":"2.0","id":2,"result":{"resultType":"input_required","requestState":"srv-1"}}"#)
+            _ = await relay.nextToClient()
+            relay.client(Self.call(3, arguments: #"{"n":99}"#, retry: #","requestState":"srv-1""#))
+            #expect(try await relay.nextToClientJSON()["result"]?["resultType"]?.stringValue == "input_required")
+            #expect(await relay.nextToServer(timeout: 0.2) == nil)
+        }
+    }
+
     @Test func serversOwnStateIsLeftAlone() async throws {
         try await RelayHarness.with(
             policy: Frames.policy.replacingOccurrences(of: "write: confirm", with: "write: allow")
