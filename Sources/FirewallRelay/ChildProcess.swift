@@ -30,17 +30,22 @@ package final class ChildProcess: Sendable {
     package let stdinFD: Int32
     /// Read end of the child's stdout.
     package let stdoutFD: Int32
+    /// Read end of the child's stderr when it is captured (`captureStderr`); nil when shared with ours.
+    package let stderrFD: Int32?
     private let stdinOpen = Mutex(true)
     private let exit = OneShot<Termination>()
 
-    /// Spawns `argv` (looked up on PATH when it has no slash).
-    package init(argv: [String], environment: [String]? = nil) throws(ChildProcessError) {
+    /// Spawns `argv` (looked up on PATH when it has no slash). With `captureStderr`, the child's
+    /// stderr is a pipe read through `stderrFD` (the caller closes it) instead of ours.
+    package init(argv: [String], environment: [String]? = nil, captureStderr: Bool = false) throws(ChildProcessError) {
         guard let executable = argv.first else { throw ChildProcessError(message: "no server command given") }
         let stdinPipe: (read: Int32, write: Int32)
         let stdoutPipe: (read: Int32, write: Int32)
+        let stderrPipe: (read: Int32, write: Int32)?
         do {
             stdinPipe = try Posix.pipe()
             stdoutPipe = try Posix.pipe()
+            stderrPipe = captureStderr ? try Posix.pipe() : nil
         } catch {
             throw ChildProcessError(message: "cannot create pipes: \(error)")
         }
@@ -49,6 +54,7 @@ package final class ChildProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
+        if let stderrPipe { posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -81,14 +87,17 @@ package final class ChildProcess: Sendable {
         }
         close(stdinPipe.read)
         close(stdoutPipe.write)
+        if let stderrPipe { close(stderrPipe.write) }
         guard status == 0 else {
             close(stdinPipe.write)
             close(stdoutPipe.read)
+            if let stderrPipe { close(stderrPipe.read) }
             throw ChildProcessError(message: "cannot start `\(executable)`: \(Posix.errorText(status))")
         }
         pid = childPID
         stdinFD = stdinPipe.write
         stdoutFD = stdoutPipe.read
+        stderrFD = stderrPipe?.read
         startReaper()
     }
 

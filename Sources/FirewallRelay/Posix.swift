@@ -51,8 +51,14 @@ enum Posix {
     /// A pipe whose ends are close-on-exec.
     static func pipe() throws(POSIXError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [-1, -1]
+        // Close-on-exec atomically: a child spawned by another thread at the same moment must never
+        // inherit this pipe (it would hold its end open and hide end-of-file).
+        #if os(Linux)
+        guard linuxPipe2(&fds, O_CLOEXEC) == 0 else { throw POSIXError(errno) }
+        #else
         guard Glibc.pipe(&fds) == 0 else { throw POSIXError(errno) }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        #endif
         return (fds[0], fds[1])
     }
 
@@ -81,3 +87,9 @@ package struct POSIXError: Error, Sendable, CustomStringConvertible {
 
     package var description: String { "\(Posix.errorText(code)) (errno \(code))" }
 }
+
+#if os(Linux)
+/// glibc's `pipe2`, which the Glibc module does not export (it needs `_GNU_SOURCE`).
+@_silgen_name("pipe2")
+private func linuxPipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+#endif

@@ -216,10 +216,22 @@ struct PolicyLinterTests {
         #expect(found.count == 1, "\(found)")
         #expect(found.first?.location.line == 4)
         #expect(
-            found.first?.message.contains("in environment `ci`, where the only approval channel is the terminal")
-                == true)
+            found.first?.message.contains("in environment `ci`, where nobody can answer it") == true)
         let hint = try #require(found.first?.hint)
         #expect(hint.hasPrefix("`unattended: \(unattended)`") && hint.contains(outcome), "\(hint)")
+    }
+
+    @Test func aHookOrWebhookChannelCanAnswerInCI() throws {
+        for channel in ["command: [ask-oncall]", "webhook: {url: \"https://chat.example/a\", secret_env: S}"] {
+            let found = try warnings(
+                """
+                approval: {\(channel)}
+                tools:
+                  - name: deploy
+                    decision: confirm
+                """, path: "policies/ci.yaml")
+            #expect(found.isEmpty, "\(found)")
+        }
     }
 
     @Test func aCIFileNameCountsButAWordThatMerelyContainsCIDoesNot() throws {

@@ -94,9 +94,15 @@ extension PolicyLinter {
 
     // MARK: - CI
 
-    /// `confirm` decisions where the policy looks like CI: the terminal is the only approval channel,
-    /// and nobody answers it in a CI job, so `approval.unattended` decides every such call.
+    /// `confirm` decisions where the policy looks like CI and names no channel that works there (an
+    /// `approval.command` or `approval.webhook` does): nobody answers a terminal, a web page or a
+    /// client's form in a CI job, so `approval.unattended` decides every such call.
     static func unattendedConfirms(_ policy: Policy, scope: Scope) -> [PolicyDiagnostic] {
+        let reachable = policy.approval.channelOrder.contains { channel in
+            (channel == .command && policy.approval.command != nil)
+                || (channel == .webhook && policy.approval.webhook != nil)
+        }
+        guard !reachable else { return [] }
         let unattended = policy.approval.unattended
         let outcome =
             switch unattended {
@@ -104,8 +110,10 @@ extension PolicyLinter {
             case .allow: "runs such calls without anyone confirming them"
             case .fail: "denies such a call and makes the proxy exit 75, failing the job"
             }
-        let hint = "`unattended: \(unattended.rawValue)` \(outcome); decide these calls with allow or deny for CI"
-        let problem = "\(scope.phrase), where the only approval channel is the terminal and nobody can answer it"
+        let hint =
+            "`unattended: \(unattended.rawValue)` \(outcome); decide these calls with allow or deny for CI, "
+            + "or route them to a person with `approval.command` or `approval.webhook`"
+        let problem = "\(scope.phrase), where nobody can answer it (no command or webhook approval channel)"
         var diagnostics: [PolicyDiagnostic] = []
         for toolClass in ToolClass.allCases where policy.defaultDecision(for: toolClass) == .confirm {
             diagnostics.append(
