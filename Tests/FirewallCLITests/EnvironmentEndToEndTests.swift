@@ -28,13 +28,7 @@ struct EnvironmentEndToEndTests {
     ) async throws -> (reply: JSONValue?, status: ChildProcess.Termination, records: [JSONValue]) {
         let folder = try E2E.temporaryFolder()
         let argv = prefix + (try E2E.proxyArgv(folder: folder, policy: Self.policy, extra: extra))
-        let (reply, status) = try await StdioClient.with(argv: argv) { client in
-            try await E2E.initialize(client)
-            let reply = await E2E.callTool(
-                client, id: 1, "add_review_note", [.string("employee_id", "E-1001"), .string("note", "Great quarter.")])
-            return (reply, await client.close())
-        }
-        return (reply, status, try E2E.auditRecords(folder))
+        return try await E2E.reviewNoteCall(argv: argv, folder: folder)
     }
 
     @Test func unattendedAllowRunsTheCallAndSaysSo() async throws {

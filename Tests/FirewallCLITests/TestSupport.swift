@@ -77,6 +77,20 @@ enum E2E {
             params: .object([.init("name", .string(name)), .init("arguments", .object(arguments))]))
     }
 
+    /// Runs `argv` (a proxy command line), initializes, makes one `add_review_note` call and closes:
+    /// the reply, how the proxy exited, and the audit records in `folder`.
+    static func reviewNoteCall(
+        argv: [String], folder: String
+    ) async throws -> (reply: JSONValue?, status: ChildProcess.Termination, records: [JSONValue]) {
+        let (reply, status) = try await StdioClient.with(argv: argv) { client in
+            try await initialize(client)
+            let reply = await callTool(
+                client, id: 1, "add_review_note", [.string("employee_id", "E-1001"), .string("note", "Great quarter.")])
+            return (reply, await client.close())
+        }
+        return (reply, status, try auditRecords(folder))
+    }
+
     /// The first text content of a tools/call reply.
     static func text(_ reply: JSONValue?) -> String {
         guard case .array(let content)? = reply?["result"]?["content"] else { return "" }

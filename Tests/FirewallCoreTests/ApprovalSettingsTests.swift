@@ -40,44 +40,35 @@ struct ApprovalSettingsTests {
         #expect(!approval.race)
     }
 
-    struct Problem: Sendable, CustomTestStringConvertible {
-        var yaml: String
-        var line: Int
-        var column: Int
-        var message: String
-        var testDescription: String { message }
+    /// Each problem's YAML follows `version: 1`.
+    static func problem(_ yaml: String, line: Int, column: Int, message: String) -> PolicyProblem {
+        PolicyProblem(yaml: "version: 1\n" + yaml, line: line, column: column, message: message)
     }
 
-    static let problems: [Problem] = [
-        Problem(yaml: "approval:\n  channels: [email]\n", line: 3, column: 14, message: "`email` is not one of"),
-        Problem(yaml: "approval:\n  channels: []\n", line: 3, column: 13, message: "channels is empty"),
-        Problem(yaml: "approval:\n  channels: [web, web]\n", line: 3, column: 19, message: "lists `web` twice"),
-        Problem(yaml: "approval:\n  remember: yes\n", line: 3, column: 13, message: "must be `never`, `session`"),
-        Problem(yaml: "approval:\n  remember: {arguments: [a]}\n", line: 3, column: 13, message: "has no `for`"),
-        Problem(yaml: "approval:\n  on_timeout: allow\n", line: 3, column: 15, message: "is not one of deny, fail"),
-        Problem(yaml: "approval:\n  race: yes\n", line: 3, column: 9, message: "must be true or false"),
-        Problem(yaml: "approval:\n  command: ask --team sre\n", line: 3, column: 12, message: "run without a shell"),
-        Problem(yaml: "approval:\n  webhook: {url: https://x}\n", line: 3, column: 12, message: "needs `secret_env`"),
-        Problem(
-            yaml: "approval:\n  webhook: {url: ftp://x, secret_env: S}\n", line: 3, column: 18,
+    static let problems: [PolicyProblem] = [
+        problem("approval:\n  channels: [email]\n", line: 3, column: 14, message: "`email` is not one of"),
+        problem("approval:\n  channels: []\n", line: 3, column: 13, message: "channels is empty"),
+        problem("approval:\n  channels: [web, web]\n", line: 3, column: 19, message: "lists `web` twice"),
+        problem("approval:\n  remember: yes\n", line: 3, column: 13, message: "must be `never`, `session`"),
+        problem("approval:\n  remember: {arguments: [a]}\n", line: 3, column: 13, message: "has no `for`"),
+        problem("approval:\n  on_timeout: allow\n", line: 3, column: 15, message: "is not one of deny, fail"),
+        problem("approval:\n  race: yes\n", line: 3, column: 9, message: "must be true or false"),
+        problem("approval:\n  command: ask --team sre\n", line: 3, column: 12, message: "run without a shell"),
+        problem("approval:\n  webhook: {url: https://x}\n", line: 3, column: 12, message: "needs `secret_env`"),
+        problem(
+            "approval:\n  webhook: {url: ftp://x, secret_env: S}\n", line: 3, column: 18,
             message: "not an http or https URL"),
-        Problem(
-            yaml: "approval:\n  webhook: {url: https://x, secret_env: hunter2!}\n", line: 3, column: 41,
+        problem(
+            "approval:\n  webhook: {url: https://x, secret_env: hunter2!}\n", line: 3, column: 41,
             message: "must name an environment variable"),
-        Problem(
-            yaml: "tools:\n  - name: x\n    decision: confirm\n    approval: {command: [ask]}\n", line: 5, column: 16,
+        problem(
+            "tools:\n  - name: x\n    decision: confirm\n    approval: {command: [ask]}\n", line: 5, column: 16,
             message: "unknown key `command`"),
     ]
 
     @Test(arguments: problems)
-    func reportsEachProblemAtItsPosition(_ problem: Problem) throws {
-        let diagnostics = policyDiagnostics("version: 1\n" + problem.yaml).filter { $0.severity == .error }
-        let diagnostic = try #require(diagnostics.first, "no error for:\n\(problem.yaml)")
-        #expect(diagnostics.count == 1, "\(diagnostics)")
-        #expect(diagnostic.message.contains(problem.message), "\(diagnostic)")
-        #expect(
-            diagnostic.location == SourceLocation(file: "policy.yaml", line: problem.line, column: problem.column),
-            "\(diagnostic)")
+    func reportsEachProblemAtItsPosition(_ problem: PolicyProblem) throws {
+        try problem.check()
     }
 
     @Test func aRulePicksChannelsButCannotLoosenTheLimits() throws {

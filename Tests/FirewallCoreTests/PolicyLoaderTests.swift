@@ -69,14 +69,7 @@ struct PolicyLoaderTests {
     }
 
     /// A policy with one problem, where it is reported, and fragments of the message and hint.
-    struct Problem: Sendable, CustomTestStringConvertible {
-        var yaml: String
-        var line: Int
-        var column: Int
-        var message: String
-        var hint: String? = nil
-        var testDescription: String { message }
-    }
+    typealias Problem = PolicyProblem
 
     static let problems: [Problem] = [
         Problem(
@@ -160,14 +153,7 @@ struct PolicyLoaderTests {
 
     @Test(arguments: problems)
     func reportsEachProblemWithItsPositionAndHint(_ problem: Problem) throws {
-        let diagnostics = policyDiagnostics(problem.yaml).filter { $0.severity == .error }
-        let diagnostic = try #require(diagnostics.first, "no error for:\n\(problem.yaml)")
-        #expect(diagnostics.count == 1, "\(diagnostics)")
-        #expect(diagnostic.message.contains(problem.message), "\(diagnostic)")
-        #expect(
-            diagnostic.location == SourceLocation(file: "policy.yaml", line: problem.line, column: problem.column),
-            "\(diagnostic)")
-        if let hint = problem.hint { #expect(diagnostic.hint == hint, "\(diagnostic)") }
+        try problem.check()
     }
 
     @Test func reportsEveryProblemOfAFileAtOnce() {

@@ -31,3 +31,34 @@ func policyDiagnostics(_ text: String, path: String = "policy.yaml") -> [PolicyD
         return error.diagnostics
     }
 }
+
+/// A policy that must fail to load with exactly one error, at a position, with a message (and hint).
+struct PolicyProblem: Sendable, CustomTestStringConvertible {
+    var yaml: String
+    var line: Int
+    var column: Int
+    var message: String
+    var hint: String?
+
+    init(yaml: String, line: Int, column: Int, message: String, hint: String? = nil) {
+        self.yaml = yaml
+        self.line = line
+        self.column = column
+        self.message = message
+        self.hint = hint
+    }
+
+    var testDescription: String { message }
+
+    /// Loads the policy and checks its one error.
+    func check(sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let diagnostics = policyDiagnostics(yaml).filter { $0.severity == .error }
+        let diagnostic = try #require(diagnostics.first, "no error for:\n\(yaml)", sourceLocation: sourceLocation)
+        #expect(diagnostics.count == 1, "\(diagnostics)", sourceLocation: sourceLocation)
+        #expect(diagnostic.message.contains(message), "\(diagnostic)", sourceLocation: sourceLocation)
+        #expect(
+            diagnostic.location == FirewallCore.SourceLocation(file: "policy.yaml", line: line, column: column),
+            "\(diagnostic)", sourceLocation: sourceLocation)
+        if let hint { #expect(diagnostic.hint == hint, "\(diagnostic)", sourceLocation: sourceLocation) }
+    }
+}
