@@ -38,6 +38,33 @@ package struct DecisionFacts: Sendable, Hashable {
         }
     }
 
+    /// A remembered approval a decision created (`approval.grant`).
+    package struct GrantFacts: Sendable, Hashable {
+        /// How long the grant lasts.
+        package enum Expiry: Sendable, Hashable {
+            /// `expires_at: null`: until the session ends.
+            case session
+            /// `expires_at`: an RFC 3339 time.
+            case at(String)
+            /// No `expires_at` in the record.
+            case notRecorded
+        }
+
+        /// `approval.grant.id`: later decisions cite it as `grant_id`.
+        package var id: String?
+        /// How long it lasts.
+        package var expiry: Expiry
+        /// The argument paths later calls must repeat exactly (empty: any arguments).
+        package var boundArguments: [String]
+
+        /// Grant facts as given.
+        package init(id: String?, expiry: Expiry, boundArguments: [String] = []) {
+            self.id = id
+            self.expiry = expiry
+            self.boundArguments = boundArguments
+        }
+    }
+
     /// The tool called.
     package var tool: String
     /// `read`, `write` or `sensitive`, when recorded.
@@ -60,7 +87,11 @@ package struct DecisionFacts: Sendable, Hashable {
     package var approverChannel: String?
     /// `decided_by.identity`: who answered, for a human.
     package var approverIdentity: String?
-    /// `approval.outcome`: `approved`, `declined`, `timeout`, `cancelled`, `unattended`.
+    /// `decided_by.comment`: what a web or hook approver wrote.
+    package var approverComment: String?
+    /// `approval.id`: `approval-<call>` of the question; a 2026-07-28 retry cites its first round's.
+    package var approvalID: String?
+    /// `approval.outcome`: `approved`, `declined`, `timeout`, `cancelled`, `unattended`, `invalid`.
     package var approvalOutcome: String?
     /// `approval.detail`: the readable explanation.
     package var approvalDetail: String?
@@ -68,6 +99,10 @@ package struct DecisionFacts: Sendable, Hashable {
     package var unattendedSetting: String?
     /// `approval.wait_ms`: how long the call was held.
     package var waitMilliseconds: Int?
+    /// `approval.grant_id`: allowed without asking, under the remembered approval with this id.
+    package var grantID: String?
+    /// `approval.grant`: the remembered approval this decision created.
+    package var createdGrant: GrantFacts?
 
     /// Facts as given; everything but the tool is optional.
     package init(
@@ -75,7 +110,8 @@ package struct DecisionFacts: Sendable, Hashable {
         decision: Decision? = nil, decisionSource: String? = nil, rule: RuleReference? = nil, reason: String? = nil,
         approverKind: String? = nil, approverChannel: String? = nil, approverIdentity: String? = nil,
         approvalOutcome: String? = nil, approvalDetail: String? = nil, unattendedSetting: String? = nil,
-        waitMilliseconds: Int? = nil
+        waitMilliseconds: Int? = nil, approverComment: String? = nil, approvalID: String? = nil,
+        grantID: String? = nil, createdGrant: GrantFacts? = nil
     ) {
         self.tool = tool
         self.toolClass = toolClass
@@ -92,6 +128,10 @@ package struct DecisionFacts: Sendable, Hashable {
         self.approvalDetail = approvalDetail
         self.unattendedSetting = unattendedSetting
         self.waitMilliseconds = waitMilliseconds
+        self.approverComment = approverComment
+        self.approvalID = approvalID
+        self.grantID = grantID
+        self.createdGrant = createdGrant
     }
 
     /// Whether the Approvals section lists this call: writes, sensitive calls and anything that asked for a person.

@@ -2,8 +2,8 @@ import FirewallCore
 
 /// Writes the computed summary as one JSON document, for other tools (`--format json`).
 ///
-/// Optional facts that are unknown are left out, as in the audit log; lists carry an `…_omitted` count when they
-/// hit their limit.
+/// Optional facts that are unknown are left out, as in the audit log (where, as there, `expires_at: null` means
+/// a remembered approval lasts until the session ends); lists carry an `…_omitted` count when they hit their limit.
 package struct JSONReportWriter {
     /// What the document describes.
     package var model: ReportModel
@@ -54,6 +54,34 @@ package struct JSONReportWriter {
             writer.int(entry.count)
         }
         writer.endObject()
+    }
+
+    /// The approval facts beyond the label: ids, comment, racing channels, the grant, the two-round link.
+    private func write(links entry: SessionReport.ApprovalEntry, _ writer: inout JSONWriter) {
+        writer.field("approval_id", entry.approvalID)
+        writer.field("grant_id", entry.grantID)
+        writer.field("comment", entry.comment)
+        if !entry.racing.isEmpty {
+            writer.key("racing")
+            strings(entry.racing, &writer)
+        }
+        if let grant = entry.createdGrant {
+            writer.key("grant_created")
+            writer.beginObject()
+            writer.field("id", grant.id)
+            switch grant.expiry {
+            case .session:
+                writer.key("expires_at")
+                writer.null()
+            case .at(let time): writer.field("expires_at", time)
+            case .notRecorded: break
+            }
+            writer.key("arguments")
+            strings(grant.boundArguments, &writer)
+            writer.endObject()
+        }
+        writer.field("asked_on_call", entry.askedOnCall)
+        writer.field("answered_by_call", entry.answeredByCall)
     }
 
     private func write(_ session: SessionReport, _ writer: inout JSONWriter) {
@@ -108,6 +136,7 @@ package struct JSONReportWriter {
             writer.field("label", entry.label.text)
             writer.field("reason", entry.reason)
             writer.field("arguments", entry.arguments)
+            write(links: entry, &writer)
             writer.endObject()
         }
         writer.endArray()

@@ -85,7 +85,9 @@ package struct MarkdownReportWriter {
                 let kind = entry.label.kind
                 text +=
                     "| \(entry.call.map(String.init) ?? "") | \(e(entry.tool)) | \(entry.toolClass?.rawValue ?? "—") "
-                text += "| \(kind.icon) **\(kind.badge)** \(e(entry.label.text)) | \(entry.reason.map(e) ?? "") |\n"
+                let notes = entry.notes.map { " · " + e($0) }.joined()
+                text +=
+                    "| \(kind.icon) **\(kind.badge)** \(e(entry.label.text))\(notes) | \(entry.reason.map(e) ?? "") |\n"
             }
             let more = session.approvalsOmitted + max(0, session.approvals.count - maxApprovalRows)
             if more > 0 { text += "\n… and \(more) more (see the HTML report's timeline).\n" }

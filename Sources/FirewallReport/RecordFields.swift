@@ -54,6 +54,12 @@ struct RecordFields {
         return nil
     }
 
+    /// Whether member `key` is there and `null`.
+    func isNull(_ key: String) -> Bool {
+        guard let range = range(key), let first = range.first.map({ buffer[$0] }) else { return false }
+        return first == UInt8(ascii: "n")
+    }
+
     func object(_ key: String) -> RecordFields? {
         range(key).flatMap { RecordFields(buffer: buffer, object: $0) }
     }

@@ -115,22 +115,40 @@ extension ReportBuilder {
         let direction = record.string("direction")
         let method = record.string("method")
         if direction == "client_to_server", method == "tools/call", event.call != nil {
-            let tool = record.object("payload")?.object("params")?.string("name")
-            updateCall(event.session, event.call) { $0.tool = tool ?? $0.tool }
+            let params = record.object("payload")?.object("params")
+            let tool = params?.string("name")
+            let arguments = params?.text("arguments", limit: 200)
+            updateCall(event.session, event.call) { call in
+                call.tool = tool ?? call.tool
+                call.arguments = arguments ?? call.arguments
+            }
         }
-        apply(callState(event.session, event.call), to: &event)
-        if direction == "proxy_to_client" { finishCall(event.session, event.call) }
+        let state = callState(event.session, event.call)
+        apply(state, to: &event)
+        var note = ""
+        if direction == "proxy_to_client", event.call != nil {
+            if isQuestionRound(record, state: state) {
+                readQuestion(state, into: &event)
+                note = ": input required, the proxy asks the client to confirm the call"
+            }
+            finishCall(event.session, event.call)
+        } else if direction == "proxy_to_client", method == "elicitation/create" {
+            note = ": the proxy asks the client to confirm a call"
+        } else if direction == "client_to_proxy" {
+            note = ": the client's answer to the proxy's question (not forwarded)"
+        }
         let arrow =
             switch direction {
             case "client_to_server"?: "client → server"
             case "server_to_client"?: "server → client"
             case "proxy_to_client"?: "proxy → client"
+            case "client_to_proxy"?: "client → proxy"
             default: direction ?? "?"
             }
         var summary = "\(arrow) \(record.string("kind") ?? "message")"
         if let method { summary += " " + method }
         if let id = record.text("id", limit: 80) { summary += " (id \(id))" }
-        event.summary = SafeText.capped(summary, limit: 300)
+        event.summary = SafeText.capped(summary + note, limit: 300)
         event.detail = payloadText(record)
     }
 
@@ -147,15 +165,24 @@ extension ReportBuilder {
     private func readApprovalRequested(_ record: RecordFields, into event: inout TimelineEvent) {
         let timeout = record.int("timeout_ms")
         let tool = record.string("tool")
+        let approvalID = record.string("approval_id")
+        let racing = record.strings("racing").prefix(10).map { SafeText.capped($0, limit: 60) }
         updateCall(event.session, event.call) { call in
             call.tool = tool ?? call.tool
             call.timeoutMilliseconds = timeout
+            call.approvalID = approvalID
+            call.racing = racing
         }
         apply(callState(event.session, event.call), to: &event)
         let channel = record.string("channel") ?? "an unknown channel"
-        event.summary =
-            "approval requested via \(channel)" + (timeout.map { ", timeout \(ApprovalLabel.duration($0))" } ?? "")
-        event.detail = "approval id: \(record.string("approval_id") ?? "?")"
+        event.summary = SafeText.capped(
+            "approval requested via \(channel)"
+                + (racing.isEmpty ? "" : " (asked at once: \(racing.joined(separator: ", ")))")
+                + (timeout.map { ", timeout \(ApprovalLabel.duration($0))" } ?? ""), limit: 300)
+        var lines = ["approval id: \(approvalID ?? "?")"]
+        if !racing.isEmpty { lines.append("racing: " + racing.joined(separator: ", ")) }
+        if let binding = record.string("binding") { lines.append("binding: " + binding) }
+        event.detail = SafeText.capped(lines.joined(separator: "\n"), limit: detailLimit)
     }
 
     private func readRejection(_ record: RecordFields, into event: inout TimelineEvent) {

@@ -5,13 +5,15 @@ extension ReportBuilder {
     func readDecision(_ record: RecordFields, into event: inout TimelineEvent) {
         let state = callState(event.session, event.call)
         let facts = Self.facts(record, knownTool: state?.tool)
+        let question = linkRetry(facts, session: event.session, call: event.call)
         let label = ApprovalLabel(
             facts, environment: sessions[event.session].environment, timeoutMilliseconds: state?.timeoutMilliseconds)
         let arguments = record.object("arguments")
         let argumentsText = record.text("arguments", limit: detailLimit) ?? "{}"
         account(
             facts, label: label, session: event.session, call: event.call, seq: event.seq, timestamp: event.timestamp,
-            arguments: arguments, argumentsText: argumentsText)
+            arguments: arguments, argumentsText: argumentsText, racing: state?.racing ?? [], askedOnCall: question?.call
+        )
         updateCall(event.session, event.call) { call in
             call.tool = facts.tool
             call.toolClass = facts.toolClass
@@ -24,7 +26,12 @@ extension ReportBuilder {
         event.approver = facts.approverKind
         event.label = label
         event.summary = SafeText.capped(facts.reason ?? label.text, limit: 300)
-        event.detail = SafeText.capped(Self.detail(record, facts: facts, arguments: argumentsText), limit: detailLimit)
+        var detail = Self.detail(record, facts: facts, arguments: argumentsText)
+        if let racing = state?.racing, !racing.isEmpty {
+            detail += "\nasked at once: " + racing.joined(separator: ", ")
+        }
+        if let question { detail += "\n" + Self.linkText(question, approvalID: facts.approvalID, call: event.call) }
+        event.detail = SafeText.capped(detail, limit: detailLimit)
     }
 
     /// The facts of a decision record; fields of the wrong type read as absent.
@@ -44,6 +51,7 @@ extension ReportBuilder {
             facts.approverKind = by.string("kind")
             facts.approverChannel = by.string("channel")
             facts.approverIdentity = by.string("identity")
+            facts.approverComment = by.string("comment")
         } else {
             facts.approverKind = record.string("decided_by")
         }
@@ -52,6 +60,22 @@ extension ReportBuilder {
             facts.approvalDetail = approval.string("detail")
             facts.unattendedSetting = approval.string("unattended")
             facts.waitMilliseconds = approval.int("wait_ms")
+            facts.approvalID = approval.string("id")
+            facts.grantID = approval.string("grant_id")
+            facts.approverComment = facts.approverComment ?? approval.object("approver")?.string("comment")
+            if let grant = approval.object("grant") {
+                let expiry: DecisionFacts.GrantFacts.Expiry =
+                    if let time = grant.string("expires_at") {
+                        .at(time)
+                    } else if grant.isNull("expires_at") {
+                        .session
+                    } else {
+                        .notRecorded
+                    }
+                facts.createdGrant = DecisionFacts.GrantFacts(
+                    id: grant.string("id"), expiry: expiry,
+                    boundArguments: grant.object("arguments")?.members.map(\.key) ?? [])
+            }
         }
         return facts
     }
@@ -70,6 +94,11 @@ extension ReportBuilder {
         if let by = facts.approverKind {
             let identity = facts.approverIdentity.map { " `\($0)`" } ?? ""
             lines.append("decided by: \(by)\(identity) via \(facts.approverChannel ?? "?")")
+        }
+        if let comment = facts.approverComment { lines.append("comment: " + comment) }
+        if let grant = facts.grantID { lines.append("allowed under remembered approval: " + grant) }
+        if let created = record.object("approval")?.text("grant", limit: 1024) {
+            lines.append("remembered (grant): " + created)
         }
         if let approval = record.object("approval") {
             let wait = approval.int("wait_ms").map { ", waited \(ApprovalLabel.duration($0))" } ?? ""

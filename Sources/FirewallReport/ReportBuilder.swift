@@ -39,7 +39,7 @@ package struct ReportModel: Sendable {
 /// Reads audit records one at a time into session summaries and (for HTML) the timeline spool.
 ///
 /// Memory stays bounded: sessions keep capped lists, the timeline goes to the spool, and the only
-/// per-call state is for calls still in flight.
+/// per-call state is for calls still in flight and for 2026-07-28 questions (both capped).
 package final class ReportBuilder {
     /// What the builder remembers about a call between its records (message, decision, result).
     struct CallState {
@@ -48,6 +48,19 @@ package final class ReportBuilder {
         var decision: Decision?
         var approver: String?
         var timeoutMilliseconds: Int?
+        /// `approval_requested.approval_id`.
+        var approvalID: String?
+        /// `approval_requested.racing`.
+        var racing: [String] = []
+        /// The request's arguments as compact JSON, cut short (for a first round that gets no decision).
+        var arguments: String?
+    }
+
+    /// A 2026-07-28 first round: the call that asked, and its Approvals entry while it waits for its retry.
+    struct Question {
+        var call: Int?
+        var entry: Int?
+        var answeredBy: Int?
     }
 
     /// The caps on each session's lists.
@@ -69,10 +82,12 @@ package final class ReportBuilder {
     /// The first failure to write the spool; reading goes on, and the report fails at the end.
     package private(set) var writeFailure: ByteSink.WriteError?
     var calls: [[Int: CallState]] = []
+    /// Per session, the 2026-07-28 questions by approval id (bounded like the calls in flight).
+    var questions: [[String: Question]] = []
     var versionNotes: Set<String> = []
     private var sessionIndex: [String: Int] = [:]
     private let maxWarnings: Int
-    private let maxCallsInFlight = 100_000
+    let maxCallsInFlight = 100_000
 
     /// A builder; pass `timeline: false` when only the summary is wanted (JSON, Markdown).
     package init(
@@ -115,6 +130,7 @@ package final class ReportBuilder {
             sessionIndex[id] = index
             sessions.append(SessionReport(id: id, index: index + 1))
             calls.append([:])
+            questions.append([:])
         }
         if sessions[index].sources.last != file, !sessions[index].sources.contains(file) {
             sessions[index].sources.append(file)
@@ -176,16 +192,21 @@ package final class ReportBuilder {
     }
 
     /// Adds a decided call to its session: tallies, the Approvals entry and the data-access map.
+    /// `racing` and `askedOnCall` come from other records: the call's `approval_requested`, and the first round
+    /// of a 2026-07-28 confirmation.
     func account(
         _ facts: DecisionFacts, label: ApprovalLabel, session: Int, call: Int?, seq: Int, timestamp: String,
-        arguments: RecordFields?, argumentsText: String
+        arguments: RecordFields?, argumentsText: String, racing: [String] = [], askedOnCall: Int? = nil
     ) {
         sessions[session].count(decision: facts, limits: limits)
         if facts.needsApprovalEntry {
             sessions[session].add(
                 approval: SessionReport.ApprovalEntry(
                     call: call, seq: seq, timestamp: timestamp, tool: facts.tool, toolClass: facts.toolClass,
-                    label: label, reason: facts.reason, arguments: SafeText.capped(argumentsText, limit: 200)),
+                    label: label, reason: facts.reason, arguments: SafeText.capped(argumentsText, limit: 200),
+                    approvalID: facts.approvalID, grantID: facts.grantID, createdGrant: facts.createdGrant,
+                    comment: facts.approverComment.map { SafeText.capped($0, limit: 2048) }, racing: racing,
+                    askedOnCall: askedOnCall),
                 limits: limits)
         }
         for (key, value) in entities(in: arguments) {

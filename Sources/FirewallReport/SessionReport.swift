@@ -42,6 +42,33 @@ package struct SessionReport: Sendable {
         package var reason: String?
         /// The arguments as compact JSON, cut short.
         package var arguments: String
+        /// `approval.id`: the question this call's confirmation belongs to.
+        package var approvalID: String? = nil
+        /// `approval.grant_id`: allowed without asking, under this remembered approval.
+        package var grantID: String? = nil
+        /// The remembered approval this call's approval created.
+        package var createdGrant: DecisionFacts.GrantFacts? = nil
+        /// `decided_by.comment`, cut short.
+        package var comment: String? = nil
+        /// `approval_requested.racing`: every channel asked at once (empty when one was asked).
+        package var racing: [String] = []
+        /// For a 2026-07-28 retry: the call whose `input_required` answer asked the question it cites.
+        package var askedOnCall: Int? = nil
+        /// For a 2026-07-28 first round: the retry whose decision answered it.
+        package var answeredByCall: Int? = nil
+
+        /// Short sentences the label leaves out: racing channels and the link between the two rounds.
+        package var notes: [String] {
+            var notes: [String] = []
+            if !racing.isEmpty {
+                notes.append("asked at once: \(racing.joined(separator: ", ")) (the first answer counted)")
+            }
+            if let askedOnCall {
+                notes.append(
+                    "retry of call \(askedOnCall), which asked the client" + (approvalID.map { " (\($0))" } ?? ""))
+            }
+            return notes
+        }
     }
 
     /// One tool as the session saw it: its class, where the class came from, and how its calls went.
@@ -201,14 +228,27 @@ package struct SessionReport: Sendable {
         updateTool(tool, limits: limits) { $0.errors += 1 }
     }
 
-    /// Adds an Approvals entry, or counts it as omitted past the limit.
-    package mutating func add(approval: ApprovalEntry, limits: Limits) {
+    /// Adds an Approvals entry, or counts it as omitted past the limit; returns its index when kept.
+    @discardableResult
+    package mutating func add(approval: ApprovalEntry, limits: Limits) -> Int? {
         labelKinds.add(approval.label.kind.name)
         guard approvals.count < limits.approvals else {
             approvalsOmitted += 1
-            return
+            return nil
         }
         approvals.append(approval)
+        return approvals.count - 1
+    }
+
+    /// Marks the 2026-07-28 first round at `index` as answered by the retry `call`, decided as `facts` say.
+    package mutating func answerQuestion(at index: Int, by call: Int, facts: DecisionFacts) {
+        guard approvals.indices.contains(index) else { return }
+        var entry = approvals[index]
+        entry.answeredByCall = call
+        entry.label = .inputRequired(approvalID: entry.approvalID, answeredBy: call)
+        entry.toolClass = entry.toolClass ?? facts.toolClass
+        entry.reason = entry.reason ?? facts.reason
+        approvals[index] = entry
     }
 
     /// Records that `tool` touched the entity `value` (found under `key`), allowed or denied.

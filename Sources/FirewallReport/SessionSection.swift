@@ -106,7 +106,9 @@ struct SessionSection {
             html += "<td class=\"cls-\(toolClass)\">\(toolClass)</td>"
             html +=
                 "<td><span class=\"badge \(kind.tone)\"><span class=\"icon\" aria-hidden=\"true\">\(kind.icon)</span> "
-            html += "\(kind.badge)</span> <span class=\"label\">\(e(entry.label.text))</span></td>"
+            html += "\(kind.badge)</span> <span class=\"label\">\(e(entry.label.text))</span>"
+            for note in entry.notes { html += "<br><span class=\"note\">\(e(note))</span>" }
+            html += "</td>"
             html += "<td>\(entry.reason.map(e) ?? "")</td><td class=\"args\">\(code(entry.arguments))</td></tr>\n"
         }
         html += "</tbody></table>\n"

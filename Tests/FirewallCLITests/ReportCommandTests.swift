@@ -18,7 +18,7 @@ struct ReportCommandTests {
         let html = try String(contentsOfFile: folder + "/r.html", encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
         #expect(html.contains("<title>Weekly</title>"))
-        #expect(html.contains("approved via client elicitation (human not verified)"))
+        #expect(html.contains("approved via client elicitation `mcp-firewall-demo 0.1.0` (human not verified)"))
         #expect(!FileManager.default.fileExists(atPath: folder + "/r.html.partial"))
     }
 
@@ -82,7 +82,7 @@ struct ReportCommandTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("Report: \(folder)/demo/report.html"))
         let html = try String(contentsOfFile: folder + "/demo/report.html", encoding: .utf8)
-        #expect(html.contains("approved via client elicitation (human not verified)"))
+        #expect(html.contains("approved via client elicitation `mcp-firewall-demo 0.1.0` (human not verified)"))
         #expect(html.contains("Content-Security-Policy"))
     }
 }

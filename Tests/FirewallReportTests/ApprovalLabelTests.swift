@@ -120,6 +120,129 @@ struct ApprovalLabelTests {
                 == "unattended: denied (too many calls waiting for approval)")
     }
 
+    @Test func grantedCallNamesTheRememberedApprovalAndItsFirstApprover() {
+        let facts = DecisionFacts(
+            tool: "update_salary", toolClass: .write, policyDecision: .confirm, decision: .allow,
+            approverKind: "human", approverChannel: "web", approverIdentity: "alice", approvalOutcome: "approved",
+            waitMilliseconds: 0, approvalID: "approval-7", grantID: "approval-3")
+        let label = ApprovalLabel(facts, environment: nil)
+        #expect(label.kind == .approvedByHuman)
+        #expect(label.text == "approved under remembered approval approval-3 (first approved by human `alice` via web)")
+    }
+
+    @Test func grantFromTheClientStaysAClientApproval() {
+        let facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .allow, approverKind: "client",
+            approverChannel: "elicitation", approverIdentity: "modern-client 2", approvalOutcome: "approved",
+            grantID: "approval-1")
+        let label = ApprovalLabel(facts, environment: nil)
+        #expect(label.kind == .approvedByClient)
+        #expect(
+            label.text
+                == "approved under remembered approval approval-1 (first approved via client elicitation "
+                + "`modern-client 2`, human not verified)")
+    }
+
+    @Test func approvalThatCreatedAGrantSaysWhatItCoversAndForHowLong() {
+        var facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .allow, approverKind: "human", approverChannel: "terminal",
+            approverIdentity: "bob", approvalOutcome: "approved", waitMilliseconds: 2000,
+            createdGrant: .init(id: "approval-2", expiry: .session, boundArguments: ["employee_id"]))
+        #expect(
+            ApprovalLabel(facts, environment: nil).text
+                == "approved by human `bob` via terminal, 2 s wait; remembered for later calls with the same "
+                + "employee_id for the rest of the session")
+        facts.createdGrant = .init(id: "approval-2", expiry: .at("2026-11-26T10:00:00.000000Z"))
+        #expect(
+            ApprovalLabel(facts, environment: nil).text
+                == "approved by human `bob` via terminal, 2 s wait; remembered for later calls to the tool until "
+                + "2026-11-26T10:00:00.000000Z")
+    }
+
+    @Test(
+        arguments: [
+            (
+                "the requestState was already used: an approval covers one call",
+                "refused: the requestState was already used: an approval covers one call"
+            ),
+            (nil, "refused: the client's answer could not be trusted"),
+        ] as [(String?, String)])
+    func invalidAnswerIsARefusal(detail: String?, text: String) {
+        let facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .deny, approverKind: "policy",
+            approverChannel: "elicitation", approvalOutcome: "invalid", approvalDetail: detail, waitMilliseconds: 900,
+            approvalID: "approval-1")
+        let label = ApprovalLabel(facts, environment: nil)
+        #expect(label.kind == .denied)
+        #expect(label.text == text)
+    }
+
+    @Test func approverCommentEndsTheLabelOnOneLine() {
+        var facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .allow, approverKind: "human", approverChannel: "web",
+            approverIdentity: "alice", approvalOutcome: "approved", waitMilliseconds: 3000,
+            approverComment: "ok for Q3\nsee <ticket>\u{2028}HR-7")
+        #expect(
+            ApprovalLabel(facts, environment: nil).text
+                == "approved by human `alice` via web, 3 s wait; comment: “ok for Q3 see <ticket> HR-7”")
+        facts.approvalOutcome = "declined"
+        facts.decision = .deny
+        #expect(
+            ApprovalLabel(facts, environment: nil).text
+                == "declined by human `alice` via web after 3 s; comment: “ok for Q3 see <ticket> HR-7”")
+        facts.approverComment = String(repeating: "x", count: 400)
+        let long = ApprovalLabel(facts, environment: nil).text
+        #expect(long.hasSuffix("… (400 bytes in all)”"), "a long comment is cut short: \(long)")
+        facts.approverComment = " \n "
+        #expect(!ApprovalLabel(facts, environment: nil).text.contains("comment"), "a blank comment is no comment")
+    }
+
+    @Test func elicitationIsNeverShownAsAProvenHuman() {
+        var facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .allow, approverKind: "client",
+            approverChannel: "elicitation", approverIdentity: "Claude 1.0", approvalOutcome: "approved",
+            waitMilliseconds: 300)
+        #expect(ApprovalLabel(facts, environment: nil).kind == .approvedByClient)
+        #expect(
+            ApprovalLabel(facts, environment: nil).text
+                == "approved via client elicitation `Claude 1.0` (human not verified), 300 ms wait")
+        facts.approverKind = "human"
+        #expect(ApprovalLabel(facts, environment: nil).kind == .approvedByClient, "a record claiming a human")
+        #expect(ApprovalLabel(facts, environment: nil).text.contains("(human not verified)"))
+    }
+
+    @Test func hookDenialNamingNobodyIsNotCalledAClient() {
+        let facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .deny, approverKind: "policy", approverChannel: "webhook",
+            approvalOutcome: "declined", approvalDetail: "declined by the webhook (no approver named)",
+            waitMilliseconds: 2000)
+        #expect(ApprovalLabel(facts, environment: nil).text == "declined via webhook (no approver named) after 2 s")
+    }
+
+    @Test func expiredQuestionWithoutAWaitSaysWhy() {
+        let facts = DecisionFacts(
+            tool: "t", policyDecision: .confirm, decision: .deny, approverKind: "policy",
+            approverChannel: "elicitation", approvalOutcome: "timeout",
+            approvalDetail: "the approval question expired 3 s before the retry", waitMilliseconds: 0)
+        #expect(
+            ApprovalLabel(facts, environment: nil).text
+                == "timed out: the approval question expired 3 s before the retry")
+    }
+
+    @Test func firstRoundOfATwoRoundConfirmationSaysWhetherItWasAnswered() {
+        let answered = ApprovalLabel.inputRequired(approvalID: "approval-3", answeredBy: 4)
+        #expect(answered.kind == .inputRequired)
+        #expect(answered.text == "asked the client to confirm (input required); answered by the retry, call 4")
+        let never = ApprovalLabel.inputRequired(approvalID: "approval-6", answeredBy: nil)
+        #expect(never.kind == .inputRequired)
+        #expect(
+            never.text
+                == "asked the client to confirm (input required); never answered (no retry in the log answers "
+                + "approval-6)")
+        #expect(ApprovalLabel.inputRequired(approvalID: "approval-3").text.contains("as approval-3"))
+        #expect(ApprovalLabel.Kind.inputRequired.tone == "muted", "neither allowed nor denied")
+    }
+
     @Test func missingDecisionIsUnrecorded() {
         #expect(ApprovalLabel(DecisionFacts(tool: "t"), environment: nil).kind == .unrecorded)
     }

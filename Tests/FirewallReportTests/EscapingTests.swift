@@ -36,7 +36,7 @@ struct EscapingTests {
                 Line.decision(
                     index + 4, call: index + 1, tool: text, arguments: arguments,
                     extra:
-                        #""decided_by":{"kind":"human","channel":\#(j(text)),"identity":\#(j(text))},"approval":{"outcome":"approved","wait_ms":5}"#,
+                        #""decided_by":{"kind":"human","channel":\#(j(text)),"identity":\#(j(text)),"comment":\#(j(text))},"approval":{"outcome":"approved","wait_ms":5}"#,
                     session: session))
             lines.append(
                 Line.record(
