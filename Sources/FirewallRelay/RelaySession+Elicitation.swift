@@ -38,8 +38,10 @@ extension RelaySession {
         guard let reply = await answer.value() else {
             let pending = state.withLock { $0.elicitations.removeValue(forKey: elicitationID) } != nil
             if pending {
-                toClient.write(
-                    ProxyReply.cancelled(requestID: elicitationID, reason: "the approval request was withdrawn"))
+                let withdrawal = ProxyReply.cancelled(
+                    requestID: elicitationID, reason: "the approval request was withdrawn")
+                record(.message(proxyMessageRecord(withdrawal, kind: "notification", id: nil)))
+                toClient.write(withdrawal)
             }
             return ApprovalResponse(
                 outcome: .cancelled, approver: approver, detail: "the question to the client was withdrawn")

@@ -330,6 +330,10 @@ extension RelaySession {
             return (held, nil, grant)
         }
         guard let (held, ended, grant) = settled else { return }
+        var response = response
+        if withdrawal?.byClient == true, response.approver.identity == nil {
+            response.approver.identity = state.withLock { $0.clientName }
+        }
         let approval = AuditEvent.ApprovalTrace(
             approvalID: approvalID, outcome: response.outcome, detail: response.detail, requestedAt: held.requestedAt,
             decidedAt: decidedAt, grantCreated: grant

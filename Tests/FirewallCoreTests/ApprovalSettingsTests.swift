@@ -183,7 +183,8 @@ struct RequestStateTokenTests {
         #expect(
             RequestStateToken.verify(encoded, key: RequestStateKey(), binding: "abc", now: 1500) == .failure(.forged))
         #expect(
-            RequestStateToken.verify(encoded, key: key, binding: "abc", now: 2001) == .failure(.expired(secondsAgo: 1)))
+            RequestStateToken.verify(encoded, key: key, binding: "abc", now: 2001)
+                == .failure(.expired(millisecondsAgo: 1000)))
         #expect(RequestStateToken.verify(encoded, key: key, binding: "abd", now: 1500) == .failure(.callChanged))
         for garbage in ["", "mcpfw1.", "mcpfw1..", "mcpfw1.!!!.???", "mcpfw1.e30", String(encoded.dropLast())] {
             let result = RequestStateToken.verify(garbage, key: key, binding: "abc", now: 1500)

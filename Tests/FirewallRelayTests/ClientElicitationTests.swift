@@ -128,6 +128,11 @@ struct ClientElicitationTests {
             #expect(await relay.nextToServer(timeout: 0.3) == nil)
             let decision = try #require(try relay.records("decision").first)
             #expect(decision["approval"]?["outcome"]?.stringValue == "timeout")
+            // The withdrawal the client was sent is in the audit log too.
+            #expect(
+                try relay.records("message").contains {
+                    $0["direction"]?.stringValue == "proxy_to_client" && $0["kind"]?.stringValue == "notification"
+                })
         }
     }
 

@@ -40,7 +40,7 @@ package struct RequestStateToken: Sendable, Equatable {
     package enum Failure: Error, Equatable, CustomStringConvertible {
         case malformed
         case forged
-        case expired(secondsAgo: Int)
+        case expired(millisecondsAgo: Int)
         case callChanged
         case replayed
 
@@ -48,7 +48,8 @@ package struct RequestStateToken: Sendable, Equatable {
             switch self {
             case .malformed: "the requestState is not one this proxy issued (malformed)"
             case .forged: "the requestState failed its integrity check (forged or from another proxy run)"
-            case .expired(let seconds): "the approval question expired \(seconds) s before the retry"
+            case .expired(let millis):
+                "the approval question expired \(millis < 1000 ? "\(millis) ms" : "\(millis / 1000) s") before the retry"
             case .callChanged:
                 "the retried call differs from the one the approval was asked for (tool or arguments changed)"
             case .replayed: "the requestState was already used: an approval covers one call"
@@ -98,7 +99,9 @@ package struct RequestStateToken: Sendable, Equatable {
         let token = RequestStateToken(
             approvalID: approvalID, tool: tool, binding: signedBinding, nonce: nonce, issuedAt: issued / 1000,
             expiresAt: expires / 1000, inputKey: inputKey)
-        guard now < token.expiresAt else { return .failure(.expired(secondsAgo: Int(now - token.expiresAt))) }
+        guard now < token.expiresAt else {
+            return .failure(.expired(millisecondsAgo: Int(((now - token.expiresAt) * 1000).rounded())))
+        }
         guard signedBinding == binding else { return .failure(.callChanged) }
         return .success(token)
     }
