@@ -10,7 +10,7 @@ struct ClientElicitationTests {
     static let policy = """
         version: 1
         defaults: {read: allow, write: confirm, sensitive: deny}
-        approval: {channels: [elicitation], timeout: 2s, remember: session}
+        approval: {channels: [elicitation], timeout: 60s, remember: session}
         tools:
           - name: read_*
             class: read
@@ -98,7 +98,7 @@ struct ClientElicitationTests {
             relay.client(Self.initialize(elicitation: nil))
             _ = await relay.nextToServer()
             relay.client(Frames.call(1, "write_a"))
-            let reply = try await relay.nextToClientJSON(timeout: 1)
+            let reply = try await relay.nextToClientJSON(timeout: 5)
             #expect(reply["result"]?["isError"]?.boolValue == true)
             let decision = try #require(try relay.records("decision").first)
             #expect(decision["approval"]?["outcome"]?.stringValue == "unattended")
@@ -110,13 +110,15 @@ struct ClientElicitationTests {
             relay.client(Self.initialize(elicitation: #"{"url":{}}"#))
             _ = await relay.nextToServer()
             relay.client(Frames.call(1, "write_a"))
-            let reply = try await relay.nextToClientJSON(timeout: 1)
+            let reply = try await relay.nextToClientJSON(timeout: 5)
             #expect(reply["result"]?["isError"]?.boolValue == true)
         }
     }
 
     @Test func timeoutWithdrawsTheQuestionFromTheClient() async throws {
-        try await RelayHarness.with(policy: Self.policy.replacingOccurrences(of: "2s", with: "200ms")) { relay in
+        try await RelayHarness.with(
+            policy: Self.policy.replacingOccurrences(of: "timeout: 60s", with: "timeout: 200ms")
+        ) { relay in
             let question = try await ask(relay)
             let withdrawn = try await relay.nextToClientJSON()
             #expect(withdrawn["method"]?.stringValue == "notifications/cancelled")

@@ -7,6 +7,7 @@ import Testing
 /// Confirmation for 2026-07-28 clients: an `InputRequiredResult` and a signed, single-use retry.
 @Suite(.timeLimit(.minutes(1)))
 struct InputRequiredTests {
+    /// A long timeout: a loaded test machine must not expire the state between question and retry.
     static let policy = ClientElicitationTests.policy
 
     static func meta(elicitation: Bool = true) -> String {
@@ -126,7 +127,7 @@ struct InputRequiredTests {
     }
 
     @Test func expiredStateIsATimeout() async throws {
-        let policy = Self.policy.replacingOccurrences(of: "2s", with: "100ms")
+        let policy = Self.policy.replacingOccurrences(of: "timeout: 60s", with: "timeout: 100ms")
         try await RelayHarness.with(policy: policy) { relay in
             let state = try await question(relay)
             try await Task.sleep(for: .milliseconds(250))
@@ -163,7 +164,7 @@ struct InputRequiredTests {
     @Test func clientWithoutElicitationIsDeniedAtOnce() async throws {
         try await RelayHarness.with(policy: Self.policy) { relay in
             relay.client(Self.call(1, elicitation: false))
-            let reply = try await relay.nextToClientJSON(timeout: 1)
+            let reply = try await relay.nextToClientJSON(timeout: 5)
             #expect(reply["result"]?["isError"]?.boolValue == true)
             #expect(reply["result"]?["resultType"]?.stringValue == "complete")
         }

@@ -145,10 +145,13 @@ extension RelayHarness {
         do {
             try await body(harness)
         } catch {
+            harness.session.clientEnded()
             harness.coordinator.finish()
             await approvals
             throw error
         }
+        // Calls still waiting for an answer are withdrawn, so the coordinator can finish at once.
+        harness.session.clientEnded()
         harness.coordinator.finish()
         await approvals
     }
