@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -26,6 +27,7 @@ let package = Package(
                 "FirewallCore",
                 "FirewallRelay",
                 "FirewallReport",
+                "FirewallHTTP",
                 "ExampleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -50,6 +52,19 @@ let package = Package(
         .target(
             name: "FirewallReport",
             dependencies: ["FirewallCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "FirewallHTTP",
+            dependencies: [
+                "FirewallCore",
+                "FirewallRelay",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Sources/FirewallHTTP"
         ),
         .target(name: "ExampleServer"),
         .executableTarget(
@@ -81,6 +96,16 @@ let package = Package(
             exclude: ["Fixtures", "Golden"]
         ),
         .testTarget(name: "ExampleServerTests", dependencies: ["ExampleServer"]),
+        .testTarget(
+            name: "FirewallHTTPTests",
+            dependencies: [
+                "FirewallHTTP", "FirewallCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/FirewallHTTPTests"
+        ),
     ]
 )
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Headless Chromium checks of the HTML report (see check_report.py):
 #   - the demo report shows its approval labels, and its timeline filters change the visible rows;
-#   - a report of a hostile audit log runs nothing from the log (no alert, no window.__pwned, no CSP report).
+#   - a report of a hostile audit log runs nothing from the log (no alert, no window.__pwned, no CSP report);
+#   - the web approval page of a live proxy (see check_approval.py): calls approved and denied in the browser
+#     reach the MCP client and the audit log, and markup in arguments is shown as text.
 # Usage: bash .ci/browser/run.sh [MCP_FIREWALL_BINARY] [--screenshot docs/report.png]
 # Installs Debian's chromium and chromium-driver if missing (CI runs as root), and a pinned selenium in a venv.
 set -euo pipefail
@@ -37,3 +39,4 @@ hostile_log=$("$venv/bin/python" .ci/browser/check_report.py write-hostile "$wor
 grep -q "warning: " "$work/hostile.err"
 "$venv/bin/python" .ci/browser/check_report.py check --demo "$work/demo/report.html" \
     --hostile "$work/hostile.html" "${screenshot[@]}"
+"$venv/bin/python" .ci/browser/check_approval.py "$bin" "$(dirname "$bin")/example-hr-server"

@@ -11,8 +11,8 @@ package struct MCPFirewallCommand: AsyncParsableCommand {
             recorded in an append-only audit log before anything reaches the server.
 
             Exit codes: 0 success, 1 policy or audit problem, 64 usage error, 69 server unavailable \
-            or exited, 74 audit log failed during the session, 75 a call needed confirmation and nobody could answer \
-            (`unattended: fail`).
+            or exited, 74 audit log failed during the session, 75 a call needed confirmation and nobody answered \
+            (`unattended: fail` or `on_timeout: fail`).
             """,
         version: "0.1.0",
         subcommands: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirewallCore
+import FirewallHTTP
 import FirewallRelay
 import Foundation
 import Logging
@@ -14,7 +15,7 @@ struct ProxyCommand: AsyncParsableCommand {
             stdin/stdout carry the MCP protocol to and from the client; logs go to stderr. Exit codes: 0 session ended by the client, 1 policy or audit \
             problem at start, 64 usage error, 69 server could not start or exited on its own, 74 \
             the audit log failed during the session (calls after the failure were denied), 75 a call needed \
-            confirmation and nobody could answer under `unattended: fail`.
+            confirmation and nobody answered, under `unattended: fail` or `on_timeout: fail`.
             """
     )
 
@@ -51,6 +52,20 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve a local approval page on this loopback address (127.0.0.1:PORT or [::1]:PORT; port 0 picks a free one).",
+            discussion:
+                "The page's secret URL is printed on stderr (`mcp-firewall: approve calls at http://…`); whoever holds it can answer confirmations.",
+            valueName: "127.0.0.1:PORT"))
+    var approveWeb: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "URL the webhook may POST its decision to later (sent as `callback_url`; it must reach this proxy's `--approve-web` server at /webhook/callback).",
+            valueName: "URL"))
+    var webhookCallbackURL: String?
+
     @Argument(parsing: .postTerminator, help: "The MCP server command, after `--`.")
     var server: [String] = []
 
@@ -65,6 +80,13 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("unknown --log-level `\(logLevel)`")
+        }
+        if let approveWeb {
+            do {
+                _ = try WebApprovalAddress(parsing: approveWeb)
+            } catch {
+                throw ValidationError("--approve-web: \(error)")
+            }
         }
     }
 
@@ -98,10 +120,42 @@ struct ProxyCommand: AsyncParsableCommand {
             gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
         )
-        let service = ProxyService(configuration: configuration, logger: logger)
+        let hooks: [any ApprovalChannel]
+        do {
+            hooks = try ApprovalChannelSetup.hookChannels(
+                loaded.approval, environment: environment, webhookCallbackURL: webhookCallbackURL)
+        } catch {
+            StandardError.write("mcp-firewall: refusing to start: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
+        for note in ApprovalChannelSetup.unusable(
+            loaded.approval, webEnabled: approveWeb != nil, terminalEnabled: !configuration.disableTerminal)
+        {
+            StandardError.write("mcp-firewall: note: \(note)")
+        }
+        let web = try approveWeb.map { address in
+            WebApprovalServer(
+                address: try WebApprovalAddress(parsing: address), logger: logger,
+                webhookCallbacks: hooks.lazy.compactMap { $0 as? WebhookApprovalChannel }.first?.callbacks
+            ) { url in
+                StandardError.write("mcp-firewall: approve calls at \(url)")
+            }
+        }
+        let service = ProxyService(
+            configuration: configuration, logger: logger, additionalChannels: hooks + (web.map { [$0.channel] } ?? []))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let web {
+            // Listed first, so it stops after the proxy (services stop in reverse order); if it cannot
+            // listen, the proxy is shut down and the error reported.
+            services.append(
+                .init(
+                    service: web, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -114,6 +168,9 @@ struct ProxyCommand: AsyncParsableCommand {
         } catch let error as ChildProcessError {
             StandardError.write("mcp-firewall: \(error)")
             throw ExitCode(ExitCodes.serverUnavailable)
+        } catch let error as WebApprovalError {
+            StandardError.write("mcp-firewall: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
         }
         switch service.outcome {
         case .serverExited(let status)?:
@@ -122,7 +179,8 @@ struct ProxyCommand: AsyncParsableCommand {
             StandardError.write("mcp-firewall: \(failure); calls after the failure were denied")
         case .unattendedFailure?:
             StandardError.write(
-                "mcp-firewall: a call needed confirmation and nobody could answer (unattended: fail); it was denied")
+                "mcp-firewall: a call needed confirmation and nobody answered (unattended: fail or on_timeout: fail); it was denied"
+            )
         default:
             break
         }
