@@ -163,7 +163,7 @@ def check_demo(driver, path, screenshot):
     check(tools == {"update_salary"}, "demo: the tool filter keeps one tool")
     Select(driver.find_element(By.ID, "f-tool")).select_by_visible_text("all")
     search = driver.find_element(By.ID, "f-text")
-    search.send_keys("no approver available")
+    search.send_keys("elicitation")
     WebDriverWait(driver, 5).until(lambda d: len(visible_rows(d)) < total)
     check(0 < len(visible_rows(driver)) < total, "demo: the text filter narrows the rows")
     search.clear()
