@@ -94,3 +94,34 @@ struct PolicyExplanationTests {
         #expect(explanation.renderText().hasSuffix("\n"))
     }
 }
+
+/// How `policy explain` describes the asking of a `confirm`.
+struct PolicyExplanationApprovalTests {
+    @Test func aConfirmShowsHowThePersonIsAskedWithTheRulesOwnSettings() throws {
+        let policy = try loadPolicy(
+            """
+            version: 1
+            approval: {timeout: 2m, remember: 10m, command: [ask]}
+            tools:
+              - name: deploy
+                decision: confirm
+                approval: {channels: [webhook, command, terminal], timeout: 30s, remember: {for: 5m, arguments: [env]}}
+              - name: read_logs
+                decision: allow
+            """)
+        let explained = PolicyExplanation(
+            policy: policy, tool: "deploy", arguments: .object([]), annotations: nil)
+        let approval = try #require(explained.approval)
+        #expect(approval.configuredChannels == [.command, .terminal], "the webhook is not configured")
+        #expect(approval.timeout == .seconds(30))
+        let text = explained.renderText()
+        #expect(
+            text.contains(
+                "approval  asked through command, then terminal (the first available); 30s to answer, then deny; "
+                    + "nobody to ask: deny; remembered for 5m when the approver says so (bound to env)"), "\(text)")
+        #expect(explained.jsonValue["approval"]?["timeout_ms"] == .number("30000"))
+        let allowed = PolicyExplanation(policy: policy, tool: "read_logs", arguments: .object([]), annotations: nil)
+        #expect(allowed.approval == nil)
+        #expect(allowed.jsonValue["approval"] == .null)
+    }
+}

@@ -112,6 +112,12 @@ package struct ApprovalSettings: Sendable, Equatable {
 
     /// The channels to try, in order.
     package var channelOrder: [Channel] { channels ?? Self.defaultChannelOrder }
+
+    /// The channels to try, leaving out hooks the policy does not configure (the web page, the
+    /// client's elicitation and the terminal depend on the run, not on the policy).
+    package var configuredChannels: [Channel] {
+        channelOrder.filter { ($0 != .command || command != nil) && ($0 != .webhook || webhook != nil) }
+    }
 }
 
 /// Formats durations as policies write them (`120s`, `10m`, `500ms`).

@@ -13,6 +13,7 @@ extension PolicyExplanation {
             .init("rule", verdict.rule.map { .string($0.location.description) } ?? .null),
             .init("reason", .string(verdict.reason)),
             .init("tags", .array(verdict.tags.map(JSONValue.string))),
+            .init("approval", approval.map(Self.json(approval:)) ?? .null),
             .init("class", .string(verdict.toolClass.rawValue)),
             .init("class_source", .string(verdict.classSource.label)),
         ]
@@ -27,6 +28,18 @@ extension PolicyExplanation {
             .init("rules", .array(rules.map(Self.json(rule:)))),
         ]
         return .object(members)
+    }
+
+    private static func json(approval: ApprovalSettings) -> JSONValue {
+        .object([
+            .init("channels", .array(approval.configuredChannels.map { .string($0.rawValue) })),
+            .init("race", .bool(approval.race)),
+            .init("timeout_ms", .number(String(DurationText.milliseconds(approval.timeout)))),
+            .init("on_timeout", .string(approval.onTimeout.rawValue)),
+            .init("unattended", .string(approval.unattended.rawValue)),
+            .init("remember", .string(approval.remember.description)),
+            .init("remember_arguments", .array(approval.rememberArguments.map(JSONValue.string))),
+        ])
     }
 
     /// `jsonValue` pretty-printed with two-space indentation and a final newline.

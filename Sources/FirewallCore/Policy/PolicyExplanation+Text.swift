@@ -20,6 +20,7 @@ extension PolicyExplanation {
         }
         field("reason", verdict.reason, indent: "  ")
         if !verdict.tags.isEmpty { field("tags", verdict.tags.joined(separator: ", "), indent: "  ") }
+        if let approval { field("approval", Self.describe(approval), indent: "  ") }
         field("class", "\(verdict.toolClass.rawValue) (\(verdict.classSource.label))")
         field("why", classWhy, indent: "  ")
         field(
@@ -132,5 +133,27 @@ extension PolicyExplanation {
     static func shortJSON(_ value: JSONValue) -> String {
         let text = json(value)
         return text.count <= 80 ? text : String(text.prefix(77)) + "…"
+    }
+
+    /// "asked through web, then terminal (the first available); 2m to answer, then deny; nobody to ask:
+    /// deny; approvals remembered for the session".
+    static func describe(_ approval: ApprovalSettings) -> String {
+        let order = approval.configuredChannels.map(\.rawValue)
+        let channels =
+            approval.race
+            ? "asked through \(order.joined(separator: ", ")) at once (the first answer counts)"
+            : "asked through \(order.joined(separator: ", then ")) (the first available)"
+        let remember =
+            switch approval.remember {
+            case .never: "never remembered"
+            case .session: "remembered for the session when the approver says so"
+            case .duration(let span): "remembered for \(DurationText.describe(span)) when the approver says so"
+            }
+        let bound =
+            approval.rememberArguments.isEmpty || approval.remember == .never
+            ? "" : " (bound to \(approval.rememberArguments.joined(separator: ", ")))"
+        return
+            "\(channels); \(DurationText.describe(approval.timeout)) to answer, then \(approval.onTimeout.rawValue); "
+            + "nobody to ask: \(approval.unattended.rawValue); \(remember)\(bound)"
     }
 }

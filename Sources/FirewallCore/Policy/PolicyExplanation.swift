@@ -74,6 +74,8 @@ package struct PolicyExplanation: Sendable {
     package var classWhy: String
     /// Why the decision won.
     package var decisionWhy: String
+    /// For a `confirm`: how the person is asked (the policy's settings with the deciding rule's own).
+    package var approval: ApprovalSettings?
 
     /// Explains how `policy` decides a call of `tool` with `arguments`, given the server's `annotations`
     /// (nil: the server has not listed the tool).
@@ -88,6 +90,7 @@ package struct PolicyExplanation: Sendable {
         self.policyFiles = policyFiles ?? policy.layers.map(\.path)
         let verdict = policy.evaluate(tool: tool, arguments: arguments, annotations: annotations)
         self.verdict = verdict
+        approval = verdict.decision == .confirm ? policy.approval.tightened(by: verdict.rule?.approval) : nil
         hiddenFromToolsList = policy.deniesUnconditionally(tool: tool, annotations: annotations)
         let checks = policy.rules.filter { $0.matchesName(tool) }.map { rule in
             Self.check(rule, tool: tool, arguments: arguments, verdict: verdict)
