@@ -85,6 +85,8 @@ struct ScriptedChannel: ApprovalChannel {
         case decline
         /// Never answers; returns only when cancelled.
         case hang
+        /// Cannot reach anyone (a hook that crashed, a webhook that answered 500).
+        case fail
     }
 
     let behaviour: Behaviour
@@ -110,6 +112,9 @@ struct ScriptedChannel: ApprovalChannel {
         case .hang:
             while !Task.isCancelled { try? await Task.sleep(for: .seconds(60)) }
             return ApprovalResponse(outcome: .cancelled, approver: approver, detail: "hung up")
+        case .fail:
+            return ApprovalResponse(
+                outcome: .unattended, approver: Approver(kind: .policy, channel: name), detail: "\(name) is down")
         }
     }
 }
