@@ -64,13 +64,7 @@ extension RelaySession {
     func deliverElicitationAnswer(_ frame: [UInt8], _ message: ClientMessage, id: RequestID) -> Bool {
         guard case .string(let text) = id, text.hasPrefix(elicitationPrefix) else { return false }
         let waiter = state.withLock { $0.elicitations.removeValue(forKey: text) }
-        record(
-            .message(
-                AuditEvent.MessageRecord(
-                    direction: .clientToProxy,
-                    kind: message.kind == .response(id: id, isError: true) ? "error" : "response",
-                    method: nil, id: id, call: nil,
-                    payload: AuditPayload(frame, isValidJSON: true, limit: configuration.auditPayloadLimit))))
+        record(.message(clientToProxyRecord(frame, message)))
         guard let waiter else {
             logger.info("late answer to a withdrawn question dropped", metadata: ["rpc.id": "\(text)"])
             return true
@@ -79,12 +73,29 @@ extension RelaySession {
         if let error = parsed?["error"] {
             waiter.fulfil(
                 .error(
-                    code: error["code"]?.doubleValue.map { Int($0) } ?? 0,
+                    code: error["code"]?.doubleValue.flatMap { Int(exactly: $0) } ?? 0,
                     message: error["message"]?.stringValue ?? "no message"))
         } else {
             waiter.fulfil(.result(parsed?["result"] ?? .null))
         }
         return true
+    }
+
+    /// A `notifications/cancelled` from the client for one of the proxy's own questions: the client
+    /// will not answer it, so the call is denied now rather than at the timeout. Kept from the server.
+    func withdrawElicitation(_ frame: [UInt8], _ message: ClientMessage, target: RequestID) -> Bool {
+        guard case .string(let text) = target, text.hasPrefix(elicitationPrefix) else { return false }
+        record(.message(clientToProxyRecord(frame, message)))
+        let waiter = state.withLock { $0.elicitations.removeValue(forKey: text) }
+        waiter?.fulfil(.error(code: 0, message: "the client cancelled the proxy's question"))
+        return true
+    }
+
+    /// The record of a client message meant for the proxy itself (never forwarded).
+    private func clientToProxyRecord(_ frame: [UInt8], _ message: ClientMessage) -> AuditEvent.MessageRecord {
+        var record = clientMessageRecord(frame, message)
+        record.direction = .clientToProxy
+        return record
     }
 
     /// Notes what the client can do, from `initialize` (2025-11-25) params.

@@ -71,7 +71,8 @@ extension RelaySession {
                     argumentsDigest: ApprovalBinding.argumentsDigest(call.arguments)))
             guard remember, call.settings.remember != .never else { return (nil, nil) }
             let grant = ApprovalGrant(
-                id: token.approvalID, tool: call.decision.tool, arguments: call.arguments,
+                id: token.approvalID, tool: call.decision.tool, rule: call.decision.rule?.location,
+                arguments: call.arguments,
                 binding: call.settings.rememberArguments, remember: call.settings.remember, now: now,
                 approver: approver)
             state.grants.add(grant)

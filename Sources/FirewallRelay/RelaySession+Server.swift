@@ -60,6 +60,11 @@ extension RelaySession {
             } else if request.method == "initialize", let range = message.resultRange {
                 events.append(negotiatedRecord(frame, resultRange: range))
             }
+        case .request(.string(let id), _) where id.hasPrefix(elicitationPrefix):
+            // The proxy's own id space: a client's answer to this would be taken for the proxy's.
+            logger.warning("dropped a server request that uses the proxy's id space", metadata: ["rpc.id": "\(id)"])
+            batch.append(.message(serverMessageRecord(frame, message, kind: "dropped", call: nil)))
+            return nil
         case .unparseable(let reason):
             // Not strict JSON-RPC (invalid JSON, duplicate keys, lone surrogates, too deep): the proxy cannot
             // tell what it answers or lists, so it is recorded and dropped, never relayed.

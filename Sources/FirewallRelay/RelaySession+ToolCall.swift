@@ -95,7 +95,9 @@ extension RelaySession {
             frame: frame, message: message, id: id, number: call, era: era, arguments: arguments, decision: decision,
             incoming: incoming, settings: settings)
         if settings.remember != .never,
-            let grant = state.withLock({ $0.grants.grant(for: decision.tool, arguments: arguments, now: now) })
+            let grant = state.withLock({
+                $0.grants.grant(for: decision.tool, rule: decision.rule?.location, arguments: arguments, now: now)
+            })
         {
             allowUnderGrant(call, grant: grant, now: now)
             return
@@ -324,7 +326,8 @@ extension RelaySession {
                     argumentsDigest: ApprovalBinding.argumentsDigest(held.arguments)))
             guard response.remember, held.settings.remember != .never else { return (held, nil, nil) }
             let grant = ApprovalGrant(
-                id: approvalID, tool: held.tool, arguments: held.arguments, binding: held.settings.rememberArguments,
+                id: approvalID, tool: held.tool, rule: held.decision.rule?.location, arguments: held.arguments,
+                binding: held.settings.rememberArguments,
                 remember: held.settings.remember, now: decidedAt, approver: response.approver)
             state.grants.add(grant)
             return (held, nil, grant)

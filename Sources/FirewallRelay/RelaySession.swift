@@ -103,6 +103,9 @@ package final class RelaySession: Sendable {
                     held.withdrawal.fulfil(Withdrawal(reason: "the client cancelled the request", byClient: true))
                     return
                 }
+                // The client dismissing one of the proxy's own questions: the server never saw the
+                // question, and must not learn the proxy's id prefix from it.
+                if withdrawElicitation(frame, message, target: target) { return }
             }
             forward(frame, message, id: nil, method: method)
         case .response(let id, _):

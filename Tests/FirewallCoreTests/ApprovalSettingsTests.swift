@@ -207,27 +207,64 @@ struct RequestStateTokenTests {
 /// Remembered approvals.
 struct GrantTableTests {
     let approver = Approver(kind: .human, channel: "web", identity: "alice")
+    let rule = SourceLocation(file: "p.yaml", line: 4, column: 5)
+
+    func grant(
+        _ arguments: String, binding: [String], remember: ApprovalSettings.Remember = .session
+    ) throws
+        -> ApprovalGrant
+    {
+        ApprovalGrant(
+            id: "approval-1", tool: "write", rule: rule, arguments: try json(arguments), binding: binding,
+            remember: remember, now: 100, approver: approver)
+    }
 
     @Test func coversTheToolWithBoundArgumentsUntilItExpires() throws {
         var table = GrantTable()
-        table.add(
-            ApprovalGrant(
-                id: "approval-1", tool: "write", arguments: try json(#"{"path":"/a","n":1}"#), binding: ["path"],
-                remember: .duration(.seconds(60)), now: 100, approver: approver))
-        #expect(table.grant(for: "write", arguments: try json(#"{"path":"/a","n":2}"#), now: 120)?.id == "approval-1")
-        #expect(table.grant(for: "write", arguments: try json(#"{"path":"/b"}"#), now: 120) == nil)
-        #expect(table.grant(for: "write", arguments: try json(#"{}"#), now: 120) == nil)
-        #expect(table.grant(for: "other", arguments: try json(#"{"path":"/a"}"#), now: 120) == nil)
-        #expect(table.grant(for: "write", arguments: try json(#"{"path":"/a"}"#), now: 160) == nil)
+        table.add(try grant(#"{"path":"/a","n":1}"#, binding: ["path"], remember: .duration(.seconds(60))))
+        func covered(_ tool: String, _ arguments: String, at now: Double) throws -> Bool {
+            table.grant(for: tool, rule: rule, arguments: try json(arguments), now: now)?.id == "approval-1"
+        }
+        #expect(try covered("write", #"{"path":"/a","n":2}"#, at: 120))
+        #expect(try !covered("write", #"{"path":"/b"}"#, at: 120))
+        #expect(try !covered("write", #"{}"#, at: 120))
+        #expect(try !covered("other", #"{"path":"/a"}"#, at: 120))
+        #expect(try !covered("write", #"{"path":"/a"}"#, at: 160))
         #expect(table.count == 0)
     }
 
-    @Test func anAbsentArgumentBindsToAbsence() throws {
-        let grant = ApprovalGrant(
-            id: "g", tool: "t", arguments: try json("{}"), binding: ["force"], remember: .session, now: 0,
-            approver: approver)
-        #expect(grant.covers(tool: "t", arguments: try json(#"{"x":1}"#), now: 1e12))
-        #expect(!grant.covers(tool: "t", arguments: try json(#"{"force":true}"#), now: 0))
+    @Test func coversOnlyCallsTheSameRuleAsksAbout() throws {
+        let grant = try grant(#"{"n":1}"#, binding: [])
+        #expect(grant.covers(tool: "write", rule: rule, arguments: try json(#"{"n":900000}"#), now: 0))
+        let stricter = SourceLocation(file: "p.yaml", line: 9, column: 5)
+        #expect(!grant.covers(tool: "write", rule: stricter, arguments: try json(#"{"n":900000}"#), now: 0))
+        #expect(!grant.covers(tool: "write", rule: nil, arguments: try json(#"{"n":1}"#), now: 0))
+    }
+
+    @Test func anAbsentArgumentBindsToAbsenceNotToNull() throws {
+        let grant = try grant("{}", binding: ["force"])
+        #expect(grant.covers(tool: "write", rule: rule, arguments: try json(#"{"x":1}"#), now: 1e12))
+        #expect(!grant.covers(tool: "write", rule: rule, arguments: try json(#"{"force":true}"#), now: 0))
+        #expect(!grant.covers(tool: "write", rule: rule, arguments: try json(#"{"force":null}"#), now: 0))
+    }
+
+    @Test func arrayIndexesInBoundPathsSelectElements() throws {
+        let grant = try grant(#"{"files":[{"path":"/tmp/a"}]}"#, binding: ["files.0.path"])
+        #expect(grant.boundArguments.first?.1 == .string("/tmp/a"))
+        #expect(grant.covers(tool: "write", rule: rule, arguments: try json(#"{"files":[{"path":"/tmp/a"}]}"#), now: 0))
+        #expect(
+            !grant.covers(
+                tool: "write", rule: rule, arguments: try json(#"{"files":[{"path":"/etc/shadow"}]}"#), now: 0))
+    }
+
+    @Test func namesAndValuesCompareByteForByte() throws {
+        // "Café" precomposed (NFC) and decomposed (NFD) are equal Swift strings, but different files.
+        let grant = try grant(#"{"path":"/srv/Café"}"#, binding: ["path"])
+        #expect(grant.covers(tool: "write", rule: rule, arguments: try json(#"{"path":"/srv/Café"}"#), now: 0))
+        #expect(!grant.covers(tool: "write", rule: rule, arguments: try json(#"{"path":"/srv/Café"}"#), now: 0))
+        let kelvin = ApprovalGrant(
+            id: "g", tool: "Kelvin_reset", rule: rule, boundArguments: [], expiresAt: nil, approver: approver)
+        #expect(!kelvin.covers(tool: "\u{212A}elvin_reset", rule: rule, arguments: .object([]), now: 0))
     }
 
     @Test func isBoundedDroppingTheOldest() {
@@ -238,7 +275,7 @@ struct GrantTableTests {
                     id: "g\(index)", tool: "t\(index)", boundArguments: [], expiresAt: nil, approver: approver))
         }
         #expect(table.count == 2)
-        #expect(table.grant(for: "t1", arguments: .object([]), now: 0) == nil)
-        #expect(table.grant(for: "t3", arguments: .object([]), now: 0)?.id == "g3")
+        #expect(table.grant(for: "t1", rule: nil, arguments: .object([]), now: 0) == nil)
+        #expect(table.grant(for: "t3", rule: nil, arguments: .object([]), now: 0)?.id == "g3")
     }
 }

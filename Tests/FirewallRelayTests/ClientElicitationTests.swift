@@ -93,6 +93,38 @@ struct ClientElicitationTests {
         }
     }
 
+    @Test func anErrorCodeNoIntegerHoldsStillDenies() async throws {
+        try await RelayHarness.with(policy: Self.policy) { relay in
+            let question = try await ask(relay)
+            let id = try #require(question["id"]?.stringValue)
+            relay.client(#"{"jsonrpc":"2.0","id":"\#(id)","error":{"code":1e300,"message":"huge"}}"#)
+            let reply = try await relay.nextToClientJSON()
+            #expect(reply["result"]?["isError"]?.boolValue == true)
+        }
+    }
+
+    @Test func theClientCancellingTheQuestionDeniesAndTheServerNeverHearsOfIt() async throws {
+        try await RelayHarness.with(policy: Self.policy) { relay in
+            let question = try await ask(relay)
+            let id = try #require(question["id"]?.stringValue)
+            relay.client(#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"\#(id)"}}"#)
+            let reply = try await relay.nextToClientJSON()
+            #expect(reply["result"]?["isError"]?.boolValue == true)
+            #expect(await relay.nextToServer(timeout: 0.3) == nil, "the proxy's id prefix reached the server")
+        }
+    }
+
+    @Test func aServerRequestInTheProxysIdSpaceIsDropped() async throws {
+        try await RelayHarness.with(policy: Self.policy) { relay in
+            let question = try await ask(relay)
+            let prefix = try #require(
+                question["id"]?.stringValue?.split(separator: "-").dropLast().joined(separator: "-"))
+            relay.server(#"{"jsonrpc":"2.0","id":"\#(prefix)-1","method":"elicitation/create","params":{}}"#)
+            #expect(await relay.nextToClient(timeout: 0.3) == nil)
+            #expect(try relay.records("message").contains { $0["kind"]?.stringValue == "dropped" })
+        }
+    }
+
     @Test func clientWithoutTheCapabilityIsDeniedAtOnce() async throws {
         try await RelayHarness.with(policy: Self.policy) { relay in
             relay.client(Self.initialize(elicitation: nil))

@@ -4,28 +4,35 @@ package struct ApprovalGrant: Sendable, Equatable {
     /// The id of the approval that created the grant; later decisions cite it as `grant_id`.
     package var id: String
     package var tool: String
-    /// Arguments whose values later calls must repeat exactly (dotted paths), with the approved values.
-    package var boundArguments: [(String, JSONValue)]
+    /// The rule that asked for the approval (nil: a class default or `unlisted` setting). A grant
+    /// covers only calls the same rule asks about: another rule for the same tool may name other
+    /// channels, a shorter `remember` or other bound arguments.
+    package var rule: SourceLocation?
+    /// Arguments whose values later calls must repeat exactly (dotted paths, array indexes allowed),
+    /// with the approved values; nil where the argument was absent (later calls must leave it out).
+    package var boundArguments: [(String, JSONValue?)]
     /// Seconds since the Unix epoch; nil lasts for the session.
     package var expiresAt: Double?
     /// Who approved the call that created the grant.
     package var approver: Approver
 
     package init(
-        id: String, tool: String, boundArguments: [(String, JSONValue)], expiresAt: Double?, approver: Approver
+        id: String, tool: String, rule: SourceLocation? = nil, boundArguments: [(String, JSONValue?)],
+        expiresAt: Double?, approver: Approver
     ) {
         self.id = id
         self.tool = tool
+        self.rule = rule
         self.boundArguments = boundArguments
         self.expiresAt = expiresAt
         self.approver = approver
     }
 
-    /// A grant for `tool`, binding `paths` to their values in `arguments` (a missing path binds to
-    /// "absent": later calls must leave it out too).
+    /// A grant for `tool` asked about by `rule`, binding `paths` to their values in `arguments` (a
+    /// missing path binds to "absent": later calls must leave it out too).
     package init(
-        id: String, tool: String, arguments: JSONValue, binding paths: [String], remember: ApprovalSettings.Remember,
-        now: Double, approver: Approver
+        id: String, tool: String, rule: SourceLocation?, arguments: JSONValue, binding paths: [String],
+        remember: ApprovalSettings.Remember, now: Double, approver: Approver
     ) {
         let expiry: Double? =
             switch remember {
@@ -33,29 +40,32 @@ package struct ApprovalGrant: Sendable, Equatable {
             case .duration(let duration): now + Double(DurationText.milliseconds(duration)) / 1000
             }
         self.init(
-            id: id, tool: tool,
-            boundArguments: paths.map { ($0, Self.value(at: $0, in: arguments) ?? .null) },
+            id: id, tool: tool, rule: rule, boundArguments: paths.map { ($0, Self.value(at: $0, in: arguments)) },
             expiresAt: expiry, approver: approver)
     }
 
-    /// Whether a call to `tool` with `arguments` at `now` falls under this grant.
-    package func covers(tool: String, arguments: JSONValue, now: Double) -> Bool {
-        guard tool == self.tool else { return false }
+    /// Whether a call to `tool` with `arguments`, asked about by `rule`, at `now` falls under this
+    /// grant. Names and values compare byte for byte: canonically equivalent Unicode is another tool
+    /// or another file to the server.
+    package func covers(tool: String, rule: SourceLocation?, arguments: JSONValue, now: Double) -> Bool {
+        guard tool.utf8.elementsEqual(self.tool.utf8), rule == self.rule else { return false }
         if let expiresAt, now >= expiresAt { return false }
-        return boundArguments.allSatisfy { path, value in (Self.value(at: path, in: arguments) ?? .null) == value }
+        return boundArguments.allSatisfy { path, bound in
+            switch (Self.value(at: path, in: arguments), bound) {
+            case (nil, nil): true
+            case (let value?, let bound?): value.isByteIdentical(to: bound)
+            default: false
+            }
+        }
     }
 
     static func value(at path: String, in arguments: JSONValue) -> JSONValue? {
-        var current = arguments
-        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
-            guard let next = current[String(part)] else { return nil }
-            current = next
-        }
-        return current
+        arguments.value(at: path.split(separator: ".", omittingEmptySubsequences: false).map(String.init))
     }
 
     package static func == (lhs: ApprovalGrant, rhs: ApprovalGrant) -> Bool {
-        lhs.id == rhs.id && lhs.tool == rhs.tool && lhs.expiresAt == rhs.expiresAt && lhs.approver == rhs.approver
+        lhs.id == rhs.id && lhs.tool == rhs.tool && lhs.rule == rhs.rule && lhs.expiresAt == rhs.expiresAt
+            && lhs.approver == rhs.approver
             && lhs.boundArguments.elementsEqual(rhs.boundArguments) { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 }
@@ -77,8 +87,10 @@ package struct GrantTable: Sendable {
     }
 
     /// The newest grant covering the call, dropping expired grants on the way.
-    package mutating func grant(for tool: String, arguments: JSONValue, now: Double) -> ApprovalGrant? {
+    package mutating func grant(
+        for tool: String, rule: SourceLocation?, arguments: JSONValue, now: Double
+    ) -> ApprovalGrant? {
         grants.removeAll { grant in grant.expiresAt.map { now >= $0 } ?? false }
-        return grants.last { $0.covers(tool: tool, arguments: arguments, now: now) }
+        return grants.last { $0.covers(tool: tool, rule: rule, arguments: arguments, now: now) }
     }
 }

@@ -163,13 +163,26 @@ package struct AuditRecordEncoder: Sendable {
                 } else {
                     writer.null()
                 }
+                if let rule = grant.rule {
+                    writer.key("rule")
+                    writer.beginObject()
+                    location(rule, to: &writer)
+                    writer.endObject()
+                }
                 writer.key("arguments")
                 writer.beginObject()
                 for (path, value) in grant.boundArguments {
+                    guard let value else { continue }
                     writer.dynamicKey(path)
                     writer.value(value)
                 }
                 writer.endObject()
+                // Bound to being left out: later calls must not have these arguments either.
+                let absent = grant.boundArguments.filter { $0.1 == nil }.map { JSONValue.string($0.0) }
+                if !absent.isEmpty {
+                    writer.key("absent_arguments")
+                    writer.value(.array(absent))
+                }
                 writer.endObject()
             }
             writer.endObject()

@@ -76,3 +76,33 @@ extension JSONValue {
         }
     }
 }
+
+extension JSONValue {
+    /// The value at a dotted argument path (`options.mode`, `files.0.path`): object members by key,
+    /// array elements by index. Keys compare byte for byte (as the server reads them, not by Unicode
+    /// canonical equivalence). Nil when the path does not exist.
+    package func value(at components: [String]) -> JSONValue? {
+        var current = self
+        for component in components {
+            switch current {
+            case .object(let members):
+                guard let member = members.first(where: { $0.key.utf8.elementsEqual(component.utf8) }) else {
+                    return nil
+                }
+                current = member.value
+            case .array(let items):
+                guard let index = Int(component), items.indices.contains(index) else { return nil }
+                current = items[index]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    /// Whether two values are the same JSON to the byte: strings and keys compared as UTF-8, not by
+    /// Unicode canonical equivalence (which `==` uses), member order ignored.
+    package func isByteIdentical(to other: JSONValue) -> Bool {
+        ApprovalBinding.canonicalJSON(self) == ApprovalBinding.canonicalJSON(other)
+    }
+}

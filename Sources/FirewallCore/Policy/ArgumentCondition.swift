@@ -52,19 +52,7 @@ package struct ArgumentCondition: Sendable {
     }
 
     private func resolve(_ arguments: JSONValue) -> JSONValue? {
-        var current: JSONValue? = arguments
-        for component in components {
-            switch current {
-            case .object(let members)?:
-                current = members.first { $0.key == component }?.value
-            case .array(let items)?:
-                guard let index = Int(component), items.indices.contains(index) else { return nil }
-                current = items[index]
-            default:
-                return nil
-            }
-        }
-        return current
+        arguments.value(at: components)
     }
 
     private func test(_ op: Operator, _ value: JSONValue?) -> Outcome {

@@ -123,7 +123,7 @@ package struct PolicyExplanation: Sendable {
         for condition in rule.conditions {
             var check = ConditionCheck(
                 path: condition.path, location: condition.location,
-                value: Self.value(at: condition.components, in: arguments),
+                value: arguments.value(at: condition.components),
                 outcome: .notReached, operators: [], message: nil)
             for op in condition.operators {
                 let test = PolicyExplanation.describe(op)
@@ -166,22 +166,6 @@ package struct PolicyExplanation: Sendable {
     }
 
     /// The value at `components` (object keys, array indices), as `ArgumentCondition` resolves it.
-    private static func value(at components: [String], in arguments: JSONValue) -> JSONValue? {
-        var current = arguments
-        for component in components {
-            switch current {
-            case .object(let members):
-                guard let member = members.first(where: { $0.key == component }) else { return nil }
-                current = member.value
-            case .array(let items):
-                guard let index = Int(component), items.indices.contains(index) else { return nil }
-                current = items[index]
-            default:
-                return nil
-            }
-        }
-        return current
-    }
 
     private static func classWhy(
         _ verdict: PolicyDecision, checks: [RuleCheck], annotations: ToolAnnotations?, policy: Policy

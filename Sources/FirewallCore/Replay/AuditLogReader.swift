@@ -111,7 +111,7 @@ package enum AuditLogReader {
                 // The proxy classified from annotations it saw; only `readOnlyHint` matters for the class.
                 known = ToolAnnotations(readOnlyHint: toolClass == .read)
             }
-            let call = record["call"]?.doubleValue.map { Int($0) } ?? calls.count + 1
+            let call = record["call"]?.doubleValue.flatMap { Int(exactly: $0) } ?? calls.count + 1
             calls.append(
                 RecordedCall(
                     origin: .auditLog(session: session, call: call),
