@@ -14,7 +14,7 @@ enum ApprovalChannelSetup {
     ) throws -> [any ApprovalChannel] {
         var channels: [any ApprovalChannel] = []
         if let command = approval.command {
-            channels.append(CommandApprovalChannel(hook: command))
+            channels.append(CommandApprovalChannel(hook: command, withheldEnvironment: withheldEnvironment(approval)))
         }
         if let webhook = approval.webhook {
             do {
@@ -26,6 +26,12 @@ enum ApprovalChannelSetup {
             }
         }
         return channels
+    }
+
+    /// Variables no child process may inherit: the webhook's shared secret (whoever holds it can forge
+    /// a human's approval).
+    static func withheldEnvironment(_ approval: ApprovalSettings) -> Set<String> {
+        Set([approval.webhook?.secretEnvironmentVariable].compactMap { $0 })
     }
 
     /// Notes for channels the policy lists that cannot be used in this run, so nobody waits for a

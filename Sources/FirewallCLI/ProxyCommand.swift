@@ -113,13 +113,14 @@ struct ProxyCommand: AsyncParsableCommand {
             StandardError.write("mcp-firewall: refusing to start: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)
         }
-        let configuration = ProxyConfiguration(
+        var configuration = ProxyConfiguration(
             serverArgv: server, policy: loaded, auditPath: auditPath,
             environment: environmentLabel,
             maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit, auditSync: auditSync,
             gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
         )
+        configuration.withheldEnvironment = ApprovalChannelSetup.withheldEnvironment(loaded.approval)
         let hooks: [any ApprovalChannel]
         do {
             hooks = try ApprovalChannelSetup.hookChannels(

@@ -54,6 +54,19 @@ package enum ApprovalEvent: Sendable, Equatable {
         writer.key("request")
         writer.raw(request.json())
         writer.field("rule_text", ApprovalSummary.ruleText(request.decision))
+        // What the page shows of the arguments: text made here, so numbers keep the client's literal
+        // (no float rounding in the browser) and nested values are opened up leaf by leaf.
+        let (entries, hidden) = ApprovalSummary.argumentEntries(request.arguments)
+        writer.key("argument_view")
+        writer.beginArray()
+        for entry in entries {
+            writer.beginObject()
+            writer.field("name", entry.path)
+            writer.field("value", entry.text)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.field("arguments_not_shown", hidden)
         writer.field("deadline_ms", Int((request.deadline * 1000).rounded(.down)))
         writer.endObject()
         return writer.bytes

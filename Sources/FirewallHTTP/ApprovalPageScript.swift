@@ -55,23 +55,19 @@ enum ApprovalPageScript {
             return value;
           }
 
-          function pretty(value) {
-            return middleCut(visible(JSON.stringify(value, null, 2), true), LIMIT);
-          }
-
-          function argumentsBlock(args) {
+          function argumentsBlock(view, notShown) {
             var block = el('div', 'args');
-            var members = args !== null && typeof args === 'object' && !Array.isArray(args) ? Object.keys(args) : null;
-            if (!members || members.length === 0) {
-              block.appendChild(el('pre', 'arg-value', pretty(args)));
-              return block;
-            }
-            members.forEach(function (key) {
+            view.forEach(function (entry) {
               var item = el('div', 'arg');
-              item.appendChild(el('span', 'arg-name', middleCut(visible(key), LIMIT)));
-              item.appendChild(el('pre', 'arg-value', pretty(args[key])));
+              if (entry.name !== '') {
+                item.appendChild(el('span', 'arg-name', middleCut(visible(entry.name), LIMIT)));
+              }
+              item.appendChild(el('pre', 'arg-value', visible(entry.value, true)));
               block.appendChild(item);
             });
+            if (notShown > 0) {
+              block.appendChild(el('p', 'arg-more', notShown + ' more values not shown: deny if unsure'));
+            }
             return block;
           }
 
@@ -104,7 +100,7 @@ enum ApprovalPageScript {
             field(facts, 'Reason', 'reason', visible(request.reason));
             facts.appendChild(el('dt', null, 'Arguments'));
             var argsCell = el('dd');
-            argsCell.appendChild(argumentsBlock(request.arguments));
+            argsCell.appendChild(argumentsBlock(card.argument_view, card.arguments_not_shown));
             facts.appendChild(argsCell);
             item.appendChild(facts);
 

@@ -82,7 +82,9 @@ package struct DecisionForm: Sendable, Equatable {
         }
         self.init(
             approvalID: approvalID, binding: binding, approve: approve,
-            approver: try Self.text(value["approver"], field: "approver", limit: Self.maxApproverLength),
+            // A name that renders as nothing (a Hangul filler, zero-width characters) names nobody.
+            approver: try Self.text(value["approver"], field: "approver", limit: Self.maxApproverLength)
+                .flatMap { ApprovalSummary.isVisibleName($0) ? $0 : nil },
             comment: try Self.text(value["comment"], field: "comment", limit: Self.maxCommentLength, lineBreaks: true),
             remember: remember)
     }

@@ -129,7 +129,7 @@ package struct ApprovalAnswer: Sendable, Equatable {
 
     /// The approver's name unless it is empty or blank.
     private var attributedApprover: String? {
-        guard let approver, approver.contains(where: { !$0.isWhitespace }) else { return nil }
+        guard let approver, ApprovalSummary.isVisibleName(approver) else { return nil }
         return approver
     }
 

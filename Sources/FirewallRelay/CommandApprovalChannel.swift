@@ -25,6 +25,7 @@ package final class CommandApprovalChannel: ApprovalChannel {
     package let maxConcurrentHooks: Int
     private let killGrace: Duration
     private let environment: [String: String]?
+    private let withheldEnvironment: Set<String>
     private let running = Mutex(0)
 
     /// The most stdout a hook may write.
@@ -35,8 +36,9 @@ package final class CommandApprovalChannel: ApprovalChannel {
     /// `environment` replaces the inherited one (tests); nil inherits the proxy's at each spawn.
     package init(
         hook: ApprovalSettings.CommandHook, maxConcurrentHooks: Int = 8, killGrace: Duration = .seconds(1),
-        environment: [String: String]? = nil
+        environment: [String: String]? = nil, withheldEnvironment: Set<String> = []
     ) {
+        self.withheldEnvironment = withheldEnvironment
         self.hook = hook
         self.isAvailable = !hook.argv.isEmpty
         self.maxConcurrentHooks = maxConcurrentHooks
@@ -80,7 +82,9 @@ package final class CommandApprovalChannel: ApprovalChannel {
     }
 
     private func environment(for request: ApprovalRequest) -> [String] {
-        var variables = environment ?? ProcessInfo.processInfo.environment
+        var variables = (environment ?? ProcessInfo.processInfo.environment).filter {
+            !withheldEnvironment.contains($0.key)
+        }
         variables["MCP_FIREWALL_APPROVAL_ID"] = request.id
         variables["MCP_FIREWALL_TOOL"] = request.tool
         return variables.map { "\($0.key)=\($0.value)" }

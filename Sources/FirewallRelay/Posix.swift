@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -60,6 +62,13 @@ enum Posix {
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         #endif
         return (fds[0], fds[1])
+    }
+
+    /// Our environment as `NAME=value` strings without `withheld` (nil when nothing is withheld: the
+    /// child then inherits ours unchanged).
+    static func environment(withholding withheld: Set<String>) -> [String]? {
+        guard !withheld.isEmpty else { return nil }
+        return ProcessInfo.processInfo.environment.filter { !withheld.contains($0.key) }.map { "\($0.key)=\($0.value)" }
     }
 
     /// Seconds since the Unix epoch, from the real-time clock.

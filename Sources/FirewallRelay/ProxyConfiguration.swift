@@ -20,6 +20,8 @@ package struct ProxyConfiguration: Sendable {
     package var disableTerminal: Bool
     /// How many calls may wait for approval at once.
     package var maxHeldCalls: Int
+    /// Environment variables the server must not inherit (the webhook's shared secret).
+    package var withheldEnvironment: Set<String> = []
 
     package init(
         serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil,

@@ -54,7 +54,9 @@ package final class ProxyService: Service, Sendable {
         }
         let child: ChildProcess
         do {
-            child = try ChildProcess(argv: configuration.serverArgv)
+            child = try ChildProcess(
+                argv: configuration.serverArgv,
+                environment: Posix.environment(withholding: configuration.withheldEnvironment))
         } catch {
             audit.append(
                 .sessionEnd(

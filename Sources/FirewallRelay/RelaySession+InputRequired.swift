@@ -36,7 +36,7 @@ extension RelaySession {
     func redeem(_ call: PendingCall, state presented: String, now: Double) {
         let binding = ApprovalBinding.digest(
             tool: call.decision.tool, arguments: call.arguments, server: configuration.serverDescription,
-            policySHA256: policy.source.sha256)
+            policySHA256: policy.source.sha256, run: runID)
         let approver = Approver(
             kind: .client, channel: ApprovalSettings.Channel.elicitation.rawValue,
             identity: state.withLock { $0.clientName })

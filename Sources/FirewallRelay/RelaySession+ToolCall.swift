@@ -178,7 +178,7 @@ extension RelaySession {
         return ApprovalRequest(
             id: call.approvalID, tool: call.decision.tool, arguments: call.arguments, decision: call.decision,
             server: configuration.serverDescription, policySHA256: policy.source.sha256, requestedAt: now,
-            deadline: now + Double(millis) / 1000, remember: call.settings.remember)
+            deadline: now + Double(millis) / 1000, remember: call.settings.remember, run: runID)
     }
 
     func decisionRecord(

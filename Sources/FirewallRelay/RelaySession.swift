@@ -34,6 +34,8 @@ package final class RelaySession: Sendable {
     let state: Mutex<RelayState>
     /// Signs the `requestState` of the proxy's own questions to 2026-07-28 clients.
     let stateKey = RequestStateKey()
+    /// Random per proxy run; part of every approval binding, so no answer carries over to another run.
+    let runID = RequestStateToken.randomNonce()
     /// Prefix of the ids of the proxy's own requests to the client: random per run, so they never
     /// collide with the server's.
     let elicitationPrefix = "mcp-firewall-" + RequestStateToken.randomNonce().prefix(16)

@@ -94,14 +94,16 @@ package final class WebhookApprovalChannel: ApprovalChannel {
             WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret),
             forHTTPHeaderField: WebhookSignature.signatureHeader)
         http.httpBody = Data(body)
-        http.timeoutInterval = max(1, request.deadline - now)
+        // An idle limit beyond the approval deadline: the approval timeout decides (`timeout`, and
+        // `on_timeout: fail` applies), not the HTTP stack.
+        http.timeoutInterval = max(1, request.deadline - now) + 30
         let task = session.dataTask(with: http)
         let done = transfers.start(task)
         task.resume()
         let outcome = await withTaskCancellationHandler {
             await done.value()
         } onCancel: {
-            task.cancel()
+            WebhookTransfers.cancel(task)
         }
         guard let outcome else { return withdrawn }
         switch outcome {
@@ -170,15 +172,25 @@ final class WebhookTransfers: NSObject, URLSessionDataDelegate, Sendable {
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let overflowed = transfers.withLock { transfers -> Bool in
-            guard var transfer = transfers[dataTask.taskIdentifier], !transfer.overflow else { return false }
+        let overflowed = transfers.withLock { transfers -> Transfer? in
+            guard var transfer = transfers[dataTask.taskIdentifier], !transfer.overflow else { return nil }
             transfer.body.append(contentsOf: data)
             transfer.overflow = transfer.body.count > limit
             if transfer.overflow { transfer.body = [] }
             transfers[dataTask.taskIdentifier] = transfer
-            return transfer.overflow
+            return transfer.overflow ? transfer : nil
         }
-        if overflowed { dataTask.cancel() }
+        guard let overflowed else { return }
+        // Answer at once (an endless body never completes) and stop the transfer off this queue:
+        // cancelling from the session's own delegate queue can wait behind the data still arriving.
+        let status = (dataTask.response as? HTTPURLResponse)?.statusCode ?? 0
+        overflowed.done.fulfil(.tooLarge(status))
+        Self.cancel(dataTask)
+    }
+
+    /// Cancels a transfer without blocking the caller (a task's cancellation handler, the delegate queue).
+    static func cancel(_ task: URLSessionTask) {
+        DispatchQueue.global().async { task.cancel() }
     }
 
     func urlSession(

@@ -80,6 +80,35 @@ struct HookApprovalEndToEndTests {
         #expect(stderr.contains("MCP_FIREWALL_TEST_UNSET_SECRET"), "\(stderr)")
     }
 
+    @Test func theWebhookSecretIsWithheldFromTheServerAndTheHooks() async throws {
+        let folder = try E2E.temporaryFolder()
+        let script = try hook(in: folder, answer: #"{"decision":"approve","approver":"oncall@example.com"}"#)
+        try "#!/bin/sh\nenv > \"\(folder)/hook-env.txt\"\nexec /bin/sh \(script)\n".write(
+            toFile: folder + "/hook-wrapper.sh", atomically: true, encoding: .utf8)
+        let policy = """
+            version: 1
+            defaults: {read: allow, write: confirm, sensitive: deny}
+            approval:
+              channels: [command]
+              command: [/bin/sh, \(folder)/hook-wrapper.sh]
+              webhook: {url: "http://127.0.0.1:9/approve", secret_env: MCP_FIREWALL_TEST_SECRET}
+            tools:
+              - name: add_review_note
+                class: write
+            """
+        let server = ["/bin/sh", "-c", "env > \"\(folder)/server-env.txt\"; exec \(E2E.exampleServer)"]
+        let argv =
+            ["/usr/bin/env", "MCP_FIREWALL_TEST_SECRET=hunter2-secret", "MCP_FIREWALL_TEST_OTHER=kept"]
+            + (try E2E.proxyArgv(folder: folder, policy: policy, server: server))
+        let (reply, _, _) = try await E2E.reviewNoteCall(argv: argv, folder: folder)
+        #expect(reply?["result"]?["isError"]?.boolValue == false, "\(String(describing: reply))")
+        for file in ["server-env.txt", "hook-env.txt"] {
+            let environment = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+            #expect(!environment.contains("hunter2-secret"), "\(file) holds the webhook secret")
+            #expect(environment.contains("MCP_FIREWALL_TEST_OTHER=kept"), "\(file) lost the rest of the environment")
+        }
+    }
+
     @Test func aListedChannelThatCannotBeUsedIsNamedAtStart() async throws {
         let folder = try E2E.temporaryFolder()
         let policy = "version: 1\napproval: {channels: [web, terminal], unattended: deny}\n"

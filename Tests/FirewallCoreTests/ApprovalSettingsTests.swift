@@ -139,6 +139,29 @@ struct ApprovalSettingsTests {
     }
 }
 
+/// What every channel shows an approver.
+struct ApprovalSummaryTests {
+    @Test func aNameMustShowSomething() {
+        for visible in ["alice", "鈴木", "o'brien", "٣", "🙂"] {
+            #expect(ApprovalSummary.isVisibleName(visible), "\(visible)")
+        }
+        for invisible in [
+            "", " ", "\u{3164}", "\u{115F}\u{1160}", "\u{200B}\u{2060}", "\u{00A0}\u{3000}", "\u{FEFF}", "\u{E000}",
+        ] {
+            #expect(!ApprovalSummary.isVisibleName(invisible), "\(invisible.unicodeScalars.map(\.value))")
+        }
+    }
+
+    @Test func nestedValuesAreCutLeafByLeafSoNoneHidesAnother() throws {
+        let arguments = try json(
+            #"{"message":{"greeting":"\#(String(repeating: "Hello ", count: 80))","recipient":"attacker@evil.example"},"n":1}"#
+        )
+        let lines = ApprovalSummary.argumentLines(arguments)
+        #expect(lines.contains { $0.contains("attacker@evil.example") }, "\(lines)")
+        #expect(lines.contains { $0.contains(#""n":1"#) })
+    }
+}
+
 /// What binds an approval to one call.
 struct ApprovalBindingTests {
     @Test func memberOrderDoesNotMatterAnythingElseDoes() throws {
@@ -154,6 +177,10 @@ struct ApprovalBindingTests {
         #expect(ApprovalBinding.digest(tool: "u", arguments: arguments, server: "s", policySHA256: "p") != base)
         #expect(ApprovalBinding.digest(tool: "t", arguments: arguments, server: "s2", policySHA256: "p") != base)
         #expect(ApprovalBinding.digest(tool: "t", arguments: arguments, server: "s", policySHA256: "q") != base)
+        // Another proxy run: an answer captured in one run never binds a call in the next.
+        #expect(
+            ApprovalBinding.digest(tool: "t", arguments: arguments, server: "s", policySHA256: "p", run: "r1")
+                != ApprovalBinding.digest(tool: "t", arguments: arguments, server: "s", policySHA256: "p", run: "r2"))
         // Length prefixes keep the parts apart: "ab"+"c" is not "a"+"bc".
         #expect(
             ApprovalBinding.digest(tool: "ab", arguments: .null, server: "c", policySHA256: "")

@@ -38,6 +38,8 @@ struct ApprovalAnswerTests {
         (#"{"decision":"approve"}"#, "approves without naming an `approver`"),
         (#"{"decision":"approve","approver":"  "}"#, "approves without naming an `approver`"),
         (#"{"decision":"approve","approver":""}"#, "approves without naming an `approver`"),
+        (#"{"decision":"approve","approver":"\u3164"}"#, "approves without naming an `approver`"),
+        (#"{"decision":"approve","approver":"\u3164 \u00a0\u115f"}"#, "approves without naming an `approver`"),
         ("yes", "is not valid JSON: "),
         (#"{"decision":"approve","approver":"a","approver":"b"}"#, "is not valid JSON: "),
         (#"["approve"]"#, "is not a JSON object (it is an array)"),

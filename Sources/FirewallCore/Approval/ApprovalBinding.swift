@@ -2,11 +2,17 @@ import Crypto
 
 /// Canonical forms that tie an approval to exactly one call.
 package enum ApprovalBinding {
-    /// SHA-256 (hex) over the tool, the canonical arguments, the server and the policy digest, each
-    /// length-prefixed so no two different calls share an input.
-    package static func digest(tool: String, arguments: JSONValue, server: String, policySHA256: String) -> String {
+    /// SHA-256 (hex) over the tool, the canonical arguments, the server, the policy digest and the
+    /// proxy run's random id, each length-prefixed so no two different calls share an input. The run id
+    /// keeps an answer captured in one run (a webhook callback) from approving the same call in another.
+    package static func digest(
+        tool: String, arguments: JSONValue, server: String, policySHA256: String, run: String = ""
+    ) -> String {
         var hasher = SHA256()
-        for part in [Array(tool.utf8), canonicalJSON(arguments), Array(server.utf8), Array(policySHA256.utf8)] {
+        let parts = [
+            Array(tool.utf8), canonicalJSON(arguments), Array(server.utf8), Array(policySHA256.utf8), Array(run.utf8),
+        ]
+        for part in parts {
             hasher.update(data: Array("\(part.count):".utf8))
             hasher.update(data: part)
         }

@@ -14,10 +14,12 @@ package struct ApprovalRequest: Sendable {
     package var deadline: Double
     /// Whether the approver may answer "yes, and remember" (and for how long a grant would last).
     package var remember: ApprovalSettings.Remember
+    /// The proxy run's random id, part of the binding.
+    package var run: String
 
     package init(
         id: String, tool: String, arguments: JSONValue, decision: PolicyDecision, server: String, policySHA256: String,
-        requestedAt: Double, deadline: Double, remember: ApprovalSettings.Remember = .never
+        requestedAt: Double, deadline: Double, remember: ApprovalSettings.Remember = .never, run: String = ""
     ) {
         self.id = id
         self.tool = tool
@@ -28,11 +30,14 @@ package struct ApprovalRequest: Sendable {
         self.requestedAt = requestedAt
         self.deadline = deadline
         self.remember = remember
+        self.run = run
     }
 
-    /// The digest binding an answer to exactly this call: tool, canonical arguments, server, policy.
+    /// The digest binding an answer to exactly this call in this proxy run: tool, canonical arguments,
+    /// server, policy, run.
     package var binding: String {
-        ApprovalBinding.digest(tool: tool, arguments: arguments, server: server, policySHA256: policySHA256)
+        ApprovalBinding.digest(
+            tool: tool, arguments: arguments, server: server, policySHA256: policySHA256, run: run)
     }
 }
 

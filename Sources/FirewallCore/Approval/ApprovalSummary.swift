@@ -7,21 +7,60 @@ package enum ApprovalSummary {
             ?? "\(decision.toolClass.rawValue) default"
     }
 
-    /// Every argument on its own line, each value cut in the middle when long.
-    package static func argumentLines(_ arguments: JSONValue, limit: Int = 240) -> [String] {
-        func json(_ value: JSONValue) -> String {
-            var writer = JSONWriter()
-            writer.value(value)
-            return sanitize(String(decoding: writer.bytes, as: UTF8.self))
+    /// Every argument on its own line, each value cut in the middle when long. A long object or array
+    /// is opened up: each of its values gets its own line under a dotted path (`"message.recipient":`),
+    /// so a long harmless value can never push a dangerous one out of view, however deeply nested.
+    /// Past `maxLines` values the rest are counted, not shown.
+    package static func argumentLines(_ arguments: JSONValue, limit: Int = 240, maxLines: Int = 200) -> [String] {
+        let (entries, hidden) = argumentEntries(arguments, limit: limit, maxLines: maxLines)
+        guard case .object(let members) = arguments, !members.isEmpty else { return entries.map(\.text) }
+        var shown = entries.map { "\(json(.string($0.path))):\($0.text)" }
+        if hidden > 0 { shown.append("…(\(hidden) more values not shown: deny if unsure)") }
+        return shown.enumerated().map { index, line in
+            (index == 0 ? "{" : " ") + line + (index == shown.count - 1 ? "}" : "")
         }
+    }
+
+    /// The values `argumentLines` shows, as (dotted path, sanitised JSON text) pairs, and how many more
+    /// there are. Arguments that are not a non-empty object give one entry with an empty path.
+    package static func argumentEntries(
+        _ arguments: JSONValue, limit: Int = 240, maxLines: Int = 200
+    ) -> (entries: [(path: String, text: String)], hidden: Int) {
         guard case .object(let members) = arguments, !members.isEmpty else {
-            return [middleCut(json(arguments), limit: limit)]
+            return ([("", middleCut(json(arguments), limit: limit))], 0)
         }
-        return members.enumerated().map { index, member in
-            let key = json(.string(member.key))
-            let line = "\(key):\(middleCut(json(member.value), limit: limit))"
-            return (index == 0 ? "{" : " ") + line + (index == members.count - 1 ? "}" : "")
+        var entries: [(path: String, text: String)] = []
+        for member in members {
+            collect(path: member.key, member.value, limit: limit, into: &entries)
         }
+        return (Array(entries.prefix(maxLines)), max(0, entries.count - maxLines))
+    }
+
+    private static func collect(
+        path: String, _ value: JSONValue, limit: Int, into entries: inout [(path: String, text: String)]
+    ) {
+        let text = json(value)
+        guard text.count > limit else {
+            entries.append((path, text))
+            return
+        }
+        switch value {
+        case .object(let members) where !members.isEmpty:
+            for member in members { collect(path: path + "." + member.key, member.value, limit: limit, into: &entries) }
+        case .array(let items) where !items.isEmpty:
+            for (index, item) in items.enumerated() {
+                collect(path: path + ".\(index)", item, limit: limit, into: &entries)
+            }
+        default:
+            entries.append((path, middleCut(text, limit: limit)))
+        }
+    }
+
+    /// One value as sanitised JSON text (number literals kept as the client wrote them).
+    private static func json(_ value: JSONValue) -> String {
+        var writer = JSONWriter()
+        writer.value(value)
+        return sanitize(String(decoding: writer.bytes, as: UTF8.self))
     }
 
     /// A plain-text description for channels that show one message (MCP elicitation, chat hooks).
@@ -46,6 +85,23 @@ package enum ApprovalSummary {
         let head = text.prefix(limit * 2 / 3)
         let tail = text.suffix(limit / 3)
         return "\(head)…(\(text.count - head.count - tail.count) characters omitted)…\(tail)"
+    }
+
+    /// Whether a name shows something: at least one character that is not white space, a control or
+    /// format character, or default-ignorable (a Hangul filler, a zero-width space). An approver whose
+    /// name renders as nothing is not attributed.
+    package static func isVisibleName(_ text: String) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            let properties = scalar.properties
+            switch properties.generalCategory {
+            case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate,
+                .privateUse:
+                return false
+            default:
+                return !properties.isWhitespace && !properties.isDefaultIgnorableCodePoint
+                    && !properties.isNoncharacterCodePoint
+            }
+        }
     }
 
     /// Replaces control and format characters (escape sequences, bidi overrides) with visible escapes.
