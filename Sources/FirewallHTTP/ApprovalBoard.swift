@@ -1,5 +1,6 @@
 import FirewallCore
 import FirewallRelay
+import Foundation
 import Synchronization
 
 /// The pending-approval table shared by the web channel (which adds calls and awaits answers) and the
@@ -19,7 +20,8 @@ package final class ApprovalBoard: Sendable {
 
     /// Takes an answer; when it is accepted, the waiting channel receives it before this returns.
     package func answer(_ form: DecisionForm) -> PendingApprovals.AnswerAction {
-        let action = state.withLock { $0.answer(form) }
+        let now = Date().timeIntervalSince1970
+        let action = state.withLock { $0.answer(form, now: now) }
         if case .deliver(let waiter) = action { waiter.fulfil(form) }
         return action
     }

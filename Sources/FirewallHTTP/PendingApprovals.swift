@@ -99,7 +99,10 @@ package struct PendingApprovals: Sendable {
     }
 
     /// Takes an answer from a page: accepted only for a waiting call whose binding matches.
-    package mutating func answer(_ form: DecisionForm) -> AnswerAction {
+    /// An answer at or past the call's deadline (`now`, Unix seconds; by default no clock, so never late)
+    /// is refused as no longer waiting: the approval timeout is deciding that call, and the page must
+    /// not report an approval the audit log will not show.
+    package mutating func answer(_ form: DecisionForm, now: Double = -.infinity) -> AnswerAction {
         guard let index = pending.firstIndex(where: { $0.request.id == form.approvalID }) else {
             switch settled[form.approvalID] {
             case .approved?, .declined?: return .alreadyAnswered
@@ -109,6 +112,7 @@ package struct PendingApprovals: Sendable {
         }
         let expected = Array(pending[index].request.binding.utf8)
         guard AccessToken.constantTimeEquals(Array(form.binding.utf8), expected) else { return .bindingMismatch }
+        guard now < pending[index].request.deadline else { return .noLongerWaiting }
         let entry = pending.remove(at: index)
         settle(entry.request.id, form.approve ? .approved : .declined)
         return .deliver(entry.answer)

@@ -22,6 +22,21 @@ struct PendingApprovalsTests {
             ])
     }
 
+    @Test func anAnswerAtTheDeadlineIsTooLate() {
+        var state = PendingApprovals()
+        let request = Fixtures.request(id: "a1")
+        _ = state.open(request)
+        let answer = DecisionForm(approvalID: "a1", binding: request.binding, approve: true)
+        guard case .noLongerWaiting = state.answer(answer, now: request.deadline) else {
+            Issue.record("an answer at the deadline was delivered")
+            return
+        }
+        guard case .deliver = state.answer(answer, now: request.deadline - 1) else {
+            Issue.record("an answer in time was refused")
+            return
+        }
+    }
+
     @Test func anAnswerIsDeliveredOnceAndOnlyForTheCallShown() {
         var state = PendingApprovals()
         let request = Fixtures.request(id: "a1")
