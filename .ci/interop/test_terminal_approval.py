@@ -427,6 +427,30 @@ def test_timeout_denies(launch, tmp_path: Path) -> None:
     assert 1800 <= approval["wait_ms"] <= 5000, approval
 
 
+def test_always_is_not_an_answer_when_remembering_is_off(launch, tmp_path: Path) -> None:
+    text = POLICY.read_text(encoding="utf-8")
+    policy = tmp_path / "terminal-never.yaml"
+    policy.write_text(
+        text.replace("approval: {timeout: 30s}", "approval: {timeout: 30s, remember: never}"), encoding="utf-8"
+    )
+    proxy = launch(policy)
+    before = proxy.salary()
+    rid = proxy.call("update_salary", {"employee_id": EMPLOYEE, "new_salary": before + 3})
+    prompt = proxy.wait_prompt()
+    assert "Allow this call? [y/n]" in prompt, prompt
+    for word in ("a", "always"):
+        proxy.type(word + "\n")
+        proxy.expect("Please answer y or n")
+        proxy.expect(": ")
+    proxy.drain(0.3)
+    assert not proxy.has_response(rid), "`a` decided a call whose prompt offered only y/n"
+    proxy.type("n\n")
+    assert proxy.response(rid)["result"].get("isError") is True
+    assert proxy.salary() == before
+    assert proxy.close() == 0
+    assert_terminal_decision(only_decision(proxy, "update_salary"), "declined")
+
+
 def test_cancellation_withdraws_prompt(launch) -> None:
     proxy = launch()
     before = proxy.salary()

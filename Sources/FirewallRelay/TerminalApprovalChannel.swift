@@ -134,8 +134,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
             case "": continue
             case "y", "yes": return .approved
             case "n", "no": return .declined
-            case "a",
-                "always" where remembers:
+            case "a" where remembers, "always" where remembers:
                 return .approvedAndRemembered
             default: say(remembers ? "Please answer y, n or a: " : "Please answer y or n: ")
             }
@@ -149,11 +148,10 @@ package final class TerminalApprovalChannel: ApprovalChannel {
         let rule = ApprovalSummary.ruleText(decision)
         // The time left, not the configured timeout: a prompt queued behind another has less.
         let seconds = max(0, Int((request.deadline - now).rounded()))
-        let span = request.remember == .session ? "this session" : "the next \(request.remember.description)"
         let question =
             request.remember == .never
             ? "Allow this call? [y/n]"
-            : "Allow this call? [y = yes, n = no, a = yes and allow `\(ApprovalSummary.sanitize(request.tool))` for \(span)]"
+            : "Allow this call? [y = yes, n = no, a = yes and allow `\(ApprovalSummary.sanitize(request.tool))` for \(request.remember.span)]"
         return """
 
             ── mcp-firewall: approval needed [\(request.id)] ──

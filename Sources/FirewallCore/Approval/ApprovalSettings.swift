@@ -41,6 +41,11 @@ package struct ApprovalSettings: Sendable, Equatable {
 
         package static func < (lhs: Remember, rhs: Remember) -> Bool { lhs.rank < rhs.rank }
 
+        /// How long a grant lasts, as approvers read it: "this session", "the next 10m".
+        package var span: String {
+            self == .session ? "this session" : "the next \(description)"
+        }
+
         /// `never`, `session` or a duration such as `10m`.
         package var description: String {
             switch self {

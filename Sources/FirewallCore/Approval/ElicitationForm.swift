@@ -27,8 +27,9 @@ package enum ElicitationForm {
             writer.key("remember")
             writer.beginObject()
             writer.field("type", "boolean")
-            let span = request.remember == .session ? "this session" : "the next \(request.remember.description)"
-            writer.field("title", "Also allow later calls to `\(ApprovalSummary.sanitize(request.tool))` for \(span)")
+            writer.field(
+                "title",
+                "Also allow later calls to `\(ApprovalSummary.sanitize(request.tool))` for \(request.remember.span)")
             writer.field("default", false)
             writer.endObject()
         }
