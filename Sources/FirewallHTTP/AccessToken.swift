@@ -1,3 +1,5 @@
+import FirewallCore
+
 /// A random 256-bit secret written as base64url (43 characters, no padding), compared in constant time.
 ///
 /// The web page's URL carries one (whoever holds the URL may answer); the page carries a second one
@@ -14,7 +16,7 @@ package struct AccessToken: Sendable, CustomStringConvertible {
 
     /// A token made of `bytes` (tests use fixed ones).
     package init(bytes: [UInt8]) {
-        text = Self.base64URL(bytes)
+        text = Base64URL.encode(bytes)
     }
 
     package var description: String { text }
@@ -30,21 +32,5 @@ package struct AccessToken: Sendable, CustomStringConvertible {
         var difference: UInt8 = 0
         for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
         return difference == 0
-    }
-
-    /// RFC 4648 §5 base64url without padding.
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            var value = 0
-            for (offset, byte) in chunk.enumerated() { value |= Int(byte) << (16 - 8 * offset) }
-            for position in 0...chunk.count { out.append(alphabet[(value >> (18 - 6 * position)) & 0x3F]) }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -153,11 +153,11 @@ package struct ApprovalAnswer: Sendable, Equatable {
 
     /// Parses, checks and maps `bytes`; any problem becomes the fail-closed `unattended` response.
     package static func response(
-        parsing bytes: [UInt8], to request: ApprovalRequest, from source: Source, requireIdentifiers: Bool = false
+        parsing bytes: [UInt8], to request: ApprovalRequest, from source: Source
     ) -> ApprovalResponse {
         do throws(ApprovalAnswerError) {
             let answer = try parse(bytes)
-            try answer.check(against: request, requireIdentifiers: requireIdentifiers)
+            try answer.check(against: request)
             return answer.response(to: request, from: source)
         } catch {
             return source.failure("\(source.document) \(error)")

@@ -8,8 +8,9 @@ extension RelaySession {
     /// Answers the call with the question; nothing is held, nothing reaches the server.
     func askModernClient(_ call: PendingCall, now: Double) {
         let request = approvalRequest(call, now: now)
+        let binding = request.binding
         let token = RequestStateToken(
-            approvalID: call.approvalID, tool: call.decision.tool, binding: request.binding,
+            approvalID: call.approvalID, tool: call.decision.tool, binding: binding,
             nonce: RequestStateToken.randomNonce(), issuedAt: now, expiresAt: request.deadline,
             inputKey: ElicitationForm.inputKey)
         let reply = ProxyReply.approvalInputRequired(
@@ -21,7 +22,7 @@ extension RelaySession {
                     call: call.number, id: call.id, approvalID: call.approvalID, tool: call.decision.tool,
                     channel: ApprovalSettings.Channel.elicitation.rawValue,
                     timeoutMilliseconds: Int(DurationText.milliseconds(call.settings.timeout)),
-                    binding: request.binding)),
+                    binding: binding)),
             .message(proxyMessageRecord(reply, kind: "response", id: call.id, call: call.number)))
         guard recorded else {
             denyUnaudited(id: call.id, call: call.number, era: call.era, tool: call.decision.tool)
@@ -34,9 +35,7 @@ extension RelaySession {
 
     /// The retry: verify the state (MAC, expiry, same call, first use), then read the answer.
     func redeem(_ call: PendingCall, state presented: String, now: Double) {
-        let binding = ApprovalBinding.digest(
-            tool: call.decision.tool, arguments: call.arguments, server: configuration.serverDescription,
-            policySHA256: policy.source.sha256, run: runID)
+        let binding = approvalRequest(call, now: now).binding
         let approver = Approver(
             kind: .client, channel: ApprovalSettings.Channel.elicitation.rawValue,
             identity: state.withLock { $0.clientName })
@@ -61,22 +60,9 @@ extension RelaySession {
         let approved = outcome.allowsCall
         let settled = state.withLock { state -> (ended: String?, grant: ApprovalGrant?) in
             guard approved else { return (nil, nil) }
-            if let ended = state.serverEnded { return (ended, nil) }
-            state.counts.approved += 1
-            state.counts.allowed += 1
-            state.forwarded(
-                call.id, method: "tools/call", call: call.number, tool: call.decision.tool, at: Posix.monotonic(),
-                approval: .init(
-                    approvalID: token.approvalID, approver: approver,
-                    argumentsDigest: ApprovalBinding.argumentsDigest(call.arguments)))
-            guard remember, call.settings.remember != .never else { return (nil, nil) }
-            let grant = ApprovalGrant(
-                id: token.approvalID, tool: call.decision.tool, rule: call.decision.rule?.location,
-                arguments: call.arguments,
-                binding: call.settings.rememberArguments, remember: call.settings.remember, now: now,
-                approver: approver)
-            state.grants.add(grant)
-            return (nil, grant)
+            return state.admitApproved(
+                call.id, call: call.number, decision: call.decision, arguments: call.arguments, settings: call.settings,
+                approvalID: token.approvalID, approver: approver, remember: remember, now: now, at: Posix.monotonic())
         }
         let approval = AuditEvent.ApprovalTrace(
             approvalID: token.approvalID, outcome: outcome, detail: detail, requestedAt: token.issuedAt, decidedAt: now,

@@ -316,21 +316,11 @@ extension RelaySession {
             guard let held = state.release(id, approvalID: approvalID) else { return nil }
             if response.outcome == .timeout, held.settings.onTimeout == .fail { state.unattendedFailure = true }
             guard approved else { return (held, nil, nil) }
-            if let ended = state.serverEnded { return (held, ended, nil) }
-            state.counts.approved += 1
-            state.counts.allowed += 1
-            state.forwarded(
-                id, method: "tools/call", call: held.call, tool: held.tool, at: Posix.monotonic(),
-                approval: .init(
-                    approvalID: approvalID, approver: response.approver,
-                    argumentsDigest: ApprovalBinding.argumentsDigest(held.arguments)))
-            guard response.remember, held.settings.remember != .never else { return (held, nil, nil) }
-            let grant = ApprovalGrant(
-                id: approvalID, tool: held.tool, rule: held.decision.rule?.location, arguments: held.arguments,
-                binding: held.settings.rememberArguments,
-                remember: held.settings.remember, now: decidedAt, approver: response.approver)
-            state.grants.add(grant)
-            return (held, nil, grant)
+            let (ended, grant) = state.admitApproved(
+                id, call: held.call, decision: held.decision, arguments: held.arguments, settings: held.settings,
+                approvalID: approvalID, approver: response.approver, remember: response.remember, now: decidedAt,
+                at: Posix.monotonic())
+            return (held, ended, grant)
         }
         guard let (held, ended, grant) = settled else { return }
         var response = response

@@ -137,6 +137,30 @@ package struct RelayState: Sendable {
         inFlight[id] = InFlight(method: method, call: call, tool: tool, startedAt: time, approval: approval)
     }
 
+    /// Registers a call an approver allowed as in flight, citing the approval (so a server's
+    /// `input_required` continues it), and keeps a grant when the approver asked to remember and
+    /// `settings` allow it. When the server is gone, registers nothing and returns why.
+    package mutating func admitApproved(
+        _ id: RequestID, call: Int, decision: PolicyDecision, arguments: JSONValue, settings: ApprovalSettings,
+        approvalID: String, approver: Approver, remember: Bool, now: Double, at time: Double
+    ) -> (ended: String?, grant: ApprovalGrant?) {
+        if let serverEnded { return (serverEnded, nil) }
+        let tool = decision.tool
+        counts.approved += 1
+        counts.allowed += 1
+        forwarded(
+            id, method: "tools/call", call: call, tool: tool, at: time,
+            approval: .init(
+                approvalID: approvalID, approver: approver, argumentsDigest: ApprovalBinding.argumentsDigest(arguments))
+        )
+        guard remember, settings.remember != .never else { return (nil, nil) }
+        let grant = ApprovalGrant(
+            id: approvalID, tool: tool, rule: decision.rule?.location, arguments: arguments,
+            binding: settings.rememberArguments, remember: settings.remember, now: now, approver: approver)
+        grants.add(grant)
+        return (nil, grant)
+    }
+
     /// Remembers a server's `input_required` state for an approved call; bounded, expired entries go first.
     package mutating func addContinuation(_ state: String, _ continuation: ApprovalContinuation, now: Double) {
         if continuations.count >= 256 { continuations = continuations.filter { $0.value.expiresAt > now } }

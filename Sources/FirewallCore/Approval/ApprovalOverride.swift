@@ -40,11 +40,17 @@ extension ApprovalSettings {
     package func tightened(by override: ApprovalOverride?) -> ApprovalSettings {
         guard let override, !override.isEmpty else { return self }
         var result = applying(override)
-        result.unattended = max(result.unattended, unattended)
-        result.onTimeout = max(result.onTimeout, onTimeout)
-        result.remember = min(result.remember, remember)
-        result.rememberArguments = Array(Set(result.rememberArguments).union(rememberArguments)).sorted()
+        result.keepStricter(than: self)
         return result
+    }
+
+    /// Makes `unattended`, `on_timeout` and `remember` at least as strict as `floor`'s, and binds grants to
+    /// every argument either binds them to.
+    private mutating func keepStricter(than floor: ApprovalSettings) {
+        unattended = max(unattended, floor.unattended)
+        onTimeout = max(onTimeout, floor.onTimeout)
+        remember = min(remember, floor.remember)
+        rememberArguments = Array(Set(rememberArguments).union(floor.rememberArguments)).sorted()
     }
 
     /// The stricter combination of two layers' settings: the shorter timeout, the stricter
@@ -52,11 +58,8 @@ extension ApprovalSettings {
     /// every argument either binds grants to. Hooks and webhooks: this layer's, else the other's.
     package func merging(_ other: ApprovalSettings) -> ApprovalSettings {
         var merged = self
+        merged.keepStricter(than: other)
         merged.timeout = min(timeout, other.timeout)
-        merged.onTimeout = max(onTimeout, other.onTimeout)
-        merged.unattended = max(unattended, other.unattended)
-        merged.remember = min(remember, other.remember)
-        merged.rememberArguments = Array(Set(rememberArguments).union(other.rememberArguments)).sorted()
         merged.race = race || other.race
         switch (channels, other.channels) {
         case (nil, let theirs): merged.channels = theirs
