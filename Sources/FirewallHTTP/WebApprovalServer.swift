@@ -31,6 +31,7 @@ package final class WebApprovalServer: Service, Sendable {
     private let listening = OneShot<String?>()
     private let onListening: @Sendable (String) -> Void
     private let webhookCallbacks: WebhookCallbacks?
+    private let requestDeadline: Duration
 
     /// A server for `address` (loopback only, checked by `WebApprovalAddress`). `onListening` receives the
     /// page's URL once the port is bound.
@@ -38,8 +39,10 @@ package final class WebApprovalServer: Service, Sendable {
         address: WebApprovalAddress = WebApprovalAddress(), logger: Logger,
         limits: PendingApprovals.Limits = .init(), heartbeat: Duration = defaultHeartbeat,
         pathToken: AccessToken = AccessToken(), csrfToken: AccessToken = AccessToken(),
-        webhookCallbacks: WebhookCallbacks? = nil, onListening: @escaping @Sendable (String) -> Void = { _ in }
+        webhookCallbacks: WebhookCallbacks? = nil, requestDeadline: Duration = .seconds(10),
+        onListening: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.requestDeadline = requestDeadline
         self.webhookCallbacks = webhookCallbacks
         self.address = address
         self.gate = RequestGate(pathToken: pathToken, csrfToken: csrfToken, address: address)
@@ -66,11 +69,16 @@ package final class WebApprovalServer: Service, Sendable {
 
     /// Listens until graceful shutdown, then ends every open event stream and stops.
     package func run() async throws {
+        let requestDeadline = self.requestDeadline
         let board = self.board
         let application = Application(
             responder: WebApprovalResponder(
                 gate: gate, board: board, port: boundPort, webhookCallbacks: webhookCallbacks),
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        RequestDeadline(limit: .milliseconds(DurationText.milliseconds(requestDeadline)))
+                    ], idleTimeout: .seconds(30))),
             configuration: .init(
                 address: .hostname(address.host.rawValue, port: address.port),
                 availableConnectionsDelegate: MaximumAvailableConnections(Self.maxConnections)),

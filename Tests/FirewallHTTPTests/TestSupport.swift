@@ -66,9 +66,10 @@ struct LiveServer: Sendable {
     var base: String { server.gate.pagePath }
 
     static func run<Value: Sendable>(
-        limits: PendingApprovals.Limits = .init(), _ body: @Sendable (LiveServer) async throws -> Value
+        limits: PendingApprovals.Limits = .init(), requestDeadline: Duration = .seconds(10),
+        _ body: @Sendable (LiveServer) async throws -> Value
     ) async throws -> Value {
-        let server = WebApprovalServer(logger: Fixtures.quietLogger, limits: limits)
+        let server = WebApprovalServer(logger: Fixtures.quietLogger, limits: limits, requestDeadline: requestDeadline)
         let group = ServiceGroup(
             configuration: .init(services: [server], logger: Fixtures.quietLogger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
