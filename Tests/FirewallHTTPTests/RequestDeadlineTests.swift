@@ -13,18 +13,8 @@ struct RequestDeadlineTests {
     /// closed the connection within `within` seconds.
     static func closedWhileTrickling(port: Int, prefix: String, within: Double) async -> Bool {
         let outcome = Task.detached { () -> Bool in
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard let fd = try? Loopback.connect(port: port) else { return false }
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else { return false }
             _ = Array(prefix.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             let deadline = Date().addingTimeInterval(within)
             while Date() < deadline {
