@@ -36,9 +36,7 @@ enum InProcessCost {
         // Every answer must be a valid frame that resolves its call, or this measures the wrong path.
         precondition(
             replies.allSatisfy { reply in
-                reply.withUnsafeBufferPointer {
-                    if case .result = ServerMessage.decode($0).kind { true } else { false }
-                }
+                if case .result = ServerMessage.decode(reply).kind { true } else { false }
             })
         let clock = ContinuousClock()
         let elapsed = clock.measure {

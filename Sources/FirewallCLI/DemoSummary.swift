@@ -24,7 +24,7 @@ struct DemoSummary {
         var decisions: [Int: JSONValue] = [:]
         var results: [Int: JSONValue] = [:]
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            guard let record = try? JSONParser.parse(Array(line)) else { continue }
+            guard let record = try? JSONParser.parse(Array(line), rules: .document) else { continue }
             switch record["event"]?.stringValue {
             case "session_start":
                 sessionID = record["session"]?.stringValue

@@ -26,8 +26,11 @@ extension RelaySession {
     /// Accounts for one server frame; returns the bytes to forward, if any.
     private func process(_ frame: [UInt8], events batch: inout [AuditEvent]) -> [UInt8]? {
         guard frame.contains(where: { !Self.isJSONWhitespace($0) }) else { return nil }
-        let message = frame.withUnsafeBufferPointer { ServerMessage.decode($0) }
+        let message = ServerMessage.decode(frame)
         state.withLock { $0.counts.messagesFromServer += 1 }
+        // From here on only the bytes every peer reads the same way exist (docs/message-reading.md).
+        let frame = message.frame
+        if !message.rewrites.isEmpty { noteRewrite(message.rewrites, from: "server", id: message.id) }
         var outgoing = frame
         var events: [AuditEvent] = []
         var call: Int?
@@ -66,11 +69,24 @@ extension RelaySession {
             batch.append(.message(serverMessageRecord(frame, message, kind: "dropped", call: nil)))
             return nil
         case .unparseable(let reason):
-            // Not strict JSON-RPC (invalid JSON, duplicate keys, lone surrogates, too deep): the proxy cannot
-            // tell what it answers or lists, so it is recorded and dropped, never relayed.
+            // Not strict JSON-RPC (invalid JSON, keys some peer reads differently, lone surrogates, too deep):
+            // the proxy cannot tell what it answers or lists, so it is recorded and dropped, never relayed.
             logger.warning("dropped an invalid message from the server", metadata: ["reason": "\(reason)"])
             batch.append(.message(serverMessageRecord(frame, message, kind: nil, call: nil)))
-            return nil
+            // When it answers a request the client waits on, the client is told instead of waiting forever.
+            guard let id = message.salvagedID, let request = state.withLock({ $0.answered(id) }) else { return nil }
+            let text = "mcp-firewall withheld the server's answer: it cannot be read one way only (\(reason))"
+            if let call = request.call, let tool = request.tool {
+                batch.append(
+                    .result(
+                        .init(
+                            outcome: "withheld", call: call, id: id, tool: tool, isError: true,
+                            errorCode: JSONRPCErrorCode.internalError,
+                            durationMilliseconds: (Posix.monotonic() - request.startedAt) * 1000)))
+            }
+            let reply = ProxyReply.error(id: id, code: JSONRPCErrorCode.internalError, message: text)
+            batch.append(.message(proxyMessageRecord(reply, kind: "error", id: id, call: request.call)))
+            return reply
         default:
             break
         }

@@ -73,6 +73,9 @@ package final class RelaySession: Sendable {
             reject(frame, error)
             return
         }
+        // From here on only the bytes every peer reads the same way exist (docs/message-reading.md).
+        let frame = message.frame
+        if !message.rewrites.isEmpty { noteRewrite(message.rewrites, from: "client", id: message.id) }
         if message.era == .modern { noteModernRequest(message) }
         switch message.kind {
         case .request(let id, let method):
@@ -82,6 +85,16 @@ package final class RelaySession: Sendable {
                     ClientMessage.Rejection(
                         code: JSONRPCErrorCode.invalidRequest,
                         message: "Invalid request: id \(id) is already in use by a pending request", id: id))
+                return
+            }
+            // `1` and `"1"` are one id to a server that keys requests by their printed form: its answer to
+            // one could be taken for the other's (a filtered tools/list relayed as a ping's answer).
+            if let twin = id.otherTypeTwin, state.withLock({ $0.isOutstanding(twin) }) {
+                reject(
+                    frame,
+                    ClientMessage.Rejection(
+                        code: JSONRPCErrorCode.invalidRequest,
+                        message: "Invalid request: id \(id) is the same text as pending request \(twin)", id: id))
                 return
             }
             if method == "tools/call" {
@@ -204,6 +217,19 @@ package final class RelaySession: Sendable {
                 )
             )
         )
+    }
+
+    /// Logs that a frame was rewritten so that no line reader can split it.
+    func noteRewrite(_ rewrites: JSONParser.Hazards, from side: String, id: RequestID?) {
+        var what: [String] = []
+        if rewrites.carriageReturns { what.append("raw CR as space") }
+        if rewrites.lineSeparators { what.append("U+2028/U+2029/U+0085 as \\u escapes") }
+        logger.info(
+            "rewrote a frame so that every line reader reads one line",
+            metadata: [
+                "from": "\(side)", "rpc.id": "\(id.map(\.description) ?? "none")",
+                "rewrites": "\(what.joined(separator: ", "))",
+            ])
     }
 
     static func isJSONWhitespace(_ byte: UInt8) -> Bool {

@@ -73,7 +73,7 @@ package final class StdioClient: Sendable {
     }
 
     private func deliver(_ frame: [UInt8]) {
-        let message = frame.withUnsafeBufferPointer { ServerMessage.decode($0) }
+        let message = ServerMessage.decode(frame)
         let isResponse: Bool
         switch message.kind {
         case .result, .error: isResponse = true

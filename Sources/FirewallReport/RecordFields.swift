@@ -16,7 +16,7 @@ struct RecordFields {
     /// The object spanning `range`, when it is one.
     init?(buffer: UnsafeBufferPointer<UInt8>, object range: Range<Int>) {
         guard let first = range.first.map({ buffer[$0] }), first == UInt8(ascii: "{"),
-            let members = try? JSONParser.members(buffer, in: range)
+            let members = try? JSONParser.members(buffer, in: range, rules: .document)
         else { return nil }
         self.init(buffer: buffer, members: members)
     }
@@ -82,7 +82,7 @@ struct RecordFields {
         guard range.count >= 2, buffer[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
         let inner = UnsafeBufferPointer(rebasing: buffer[(range.lowerBound + 1)..<(range.upperBound - 1)])
         if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
-        return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])))?.stringValue
+        return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .document))?.stringValue
     }
 
     /// The number literal at `range`; nil when the value is not a number.

@@ -6,7 +6,7 @@ extension ReportBuilder {
         guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { return }
         let members: [(key: String, value: Range<Int>)]
         do {
-            guard case .object(let found) = try JSONParser.topLevelMembers(line) else {
+            guard case .object(let found) = try JSONParser.topLevelMembers(line, rules: .document) else {
                 warn(file, line: number, "not an audit record (not a JSON object); skipped")
                 return
             }

@@ -9,7 +9,7 @@ extension ReportBuilder {
     package func readAuditTrail(_ document: UnsafeBufferPointer<UInt8>, file: String) -> Bool {
         guard let root = RecordFields(buffer: document, object: Self.trimmed(document)),
             let eventsRange = root.range("events"),
-            let events = try? JSONParser.elements(document, in: eventsRange)
+            let events = try? JSONParser.elements(document, in: eventsRange, rules: .document)
         else { return false }
         let session = session(root.string("session_id") ?? "(mcp-audit-trail log \(file))", file: file)
         updateSession(session) { $0.recorder = "mcp-audit-trail" }

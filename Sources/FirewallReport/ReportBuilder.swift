@@ -180,7 +180,7 @@ package final class ReportBuilder {
                     in: buffer, member.value)
             {
                 if !text.isEmpty { found.append((member.key, SafeText.capped(text, limit: 120))) }
-            } else if let elements = try? JSONParser.elements(buffer, in: member.value) {
+            } else if let elements = try? JSONParser.elements(buffer, in: member.value, rules: .document) {
                 for element in elements.prefix(20) {
                     let text =
                         RecordFields.string(in: buffer, element) ?? RecordFields.numberLiteral(in: buffer, element)

@@ -106,7 +106,7 @@ package enum ReportInputs {
     /// A first line holding a whole object with `events` is a compact mcp-audit-trail log; a first line that is
     /// only `{` opens a pretty-printed one (a torn JSONL record is longer); anything else is JSONL.
     private static func firstLineMode(_ line: UnsafeBufferPointer<UInt8>) -> Mode {
-        if let record = try? JSONParser.topLevelMembers(line) {
+        if let record = try? JSONParser.topLevelMembers(line, rules: .document) {
             if case .object(let members) = record, members.contains(where: { $0.key == "events" }),
                 !members.contains(where: { $0.key == "event" })
             {

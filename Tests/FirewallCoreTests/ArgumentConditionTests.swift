@@ -85,6 +85,38 @@ struct ArgumentConditionTests {
         Case("flag: true", #"{"flag":true}"#, .holds),
         Case("flag: true", #"{"flag":"true"}"#, .error),
         Case("nothing: null", #"{"nothing":null}"#, .holds),
+        // Numbers read two ways (as written, as doubles) that the rule decides differently for: an error.
+        Case("n: {gt: 9007199254740992}", #"{"n":9007199254740993}"#, .error),
+        Case("n: {lte: 9007199254740992}", #"{"n":9007199254740993}"#, .error),
+        Case("n: {gt: 0.3}", #"{"n":0.30000000000000001}"#, .error),
+        Case("n: {lt: 1000000}", #"{"n":999999.99999999999999}"#, .error),
+        Case("n: {gte: 1000000}", #"{"n":999999.99999999999999}"#, .error),
+        Case("n: {equals: 9007199254740992}", #"{"n":9007199254740993}"#, .error),
+        Case("n: {not_in: [100]}", #"{"n":100.000000000000001}"#, .error),
+        Case("n: {equals: 1000000}", #"{"n":1000000.00000000000001}"#, .error),
+        Case("n: {gt: 1e3}", #"{"n":1000.0000000000000001}"#, .error),
+        Case("n: {lt: 0}", #"{"n":-1e-400}"#, .error),
+        Case("b: {equals: [1, 2]}", #"{"b":[1, 2.0000000000000001]}"#, .error),
+        // Where both readings agree, the exact one decides as before.
+        Case("n: {gt: 1000}", #"{"n":1e400}"#, .holds),
+        Case("n: {equals: 0}", #"{"n":-0.0e5}"#, .holds),
+        Case("n: {gt: 9007199254740992}", #"{"n":9007199254740994}"#, .holds),
+        Case("n: {lt: 0.5}", #"{"n":0.4999}"#, .holds),
+        // Strings compare byte for byte: U+212A (Kelvin) is not K to a server.
+        Case("unit: {equals: K}", #"{"unit":"\u212A"}"#, .fails),
+        Case("unit: {in: [K]}", #"{"unit":"\u212A"}"#, .fails),
+        Case("name: {equals: é}", #"{"name":"e\u0301"}"#, .fails),
+        // A string holding JSON is an array or object to servers that decode such strings.
+        Case("paths.0: {glob: '/etc/**'}", #"{"paths":"[\"/etc/passwd\"]"}"#, .error),
+        Case("o.mode: {equals: safe}", #"{"o":" {\"mode\":\"unsafe\"}"}"#, .error),
+        Case("o.mode: {equals: safe}", #"{"o":"[not json"}"#, .fails),
+        // A variant of the key a rule reads is what Go and C# servers read under that name.
+        Case("path: {glob: '/etc/**'}", #"{"Path":"/etc/passwd"}"#, .error),
+        Case("path: {exists: false}", #"{"PATH":"x"}"#, .error),
+        Case("file_name: {equals: a}", #"{"fileName":"b"}"#, .error),
+        Case("opts.mode: {equals: safe}", #"{"opts":{"Mode":"unsafe"}}"#, .error),
+        Case("opts.mode: {equals: safe}", #"{"Opts":{"mode":"safe"}}"#, .error),
+        Case("path: {glob: '/etc/**'}", #"{"paths":"/etc/passwd"}"#, .fails),
     ]
 
     @Test(arguments: cases)

@@ -29,8 +29,16 @@ struct ClientMessageTests {
     }
 
     @Test func keepsTheLiteralTextOfNumericIDs() throws {
-        #expect(try decode(#"{"jsonrpc":"2.0","id":1.0,"method":"ping"}"#).id == .number("1.0"))
-        #expect(try decode(#"{"jsonrpc":"2.0","id":-0,"method":"ping"}"#).id == .number("-0"))
+        #expect(try decode(#"{"jsonrpc":"2.0","id":12,"method":"ping"}"#).id == .number("12"))
+        #expect(try decode(#"{"jsonrpc":"2.0","id":-9007199254740991,"method":"ping"}"#).id != nil)
+    }
+
+    /// A Node server reads `1.0`, `1e0` and `1` as one id, and 2^53 + 1 as 2^53: only plain safe integers pass.
+    @Test(arguments: ["1.0", "1e0", "-0", "10E-1", "9007199254740992", "-9007199254740993", "12345678901234567890"])
+    func refusesNumericIDsThatPeersReadAsAnotherValue(_ literal: String) {
+        let reply = rejection(#"{"jsonrpc":"2.0","id":"# + literal + #","method":"tools/list"}"#)
+        #expect(reply?.code == -32600)
+        #expect(reply?.message.contains("integer") == true)
     }
 
     /// Messages refused before any policy sees them, with the JSON-RPC code the client is owed.

@@ -132,9 +132,14 @@ struct JSONParserTests {
         #expect(members.map(\.key) == ["z", "a", "m"])
     }
 
-    @Test func validateChecksStructureButNotDuplicateKeys() {
-        #expect(throws: Never.self) {
+    @Test func validateChecksStructureAndTheKeyRulesAtEveryDepth() {
+        #expect(throws: JSONParseError.self) {
             try bytes(#"{"a":{"b":1,"b":2}}"#).withUnsafeBufferPointer { try JSONParser.validate($0) }
+        }
+        #expect(throws: Never.self) {
+            try bytes(#"{"a":{"b":1,"b":2}}"#).withUnsafeBufferPointer {
+                try JSONParser.validate($0, rules: .structureOnly)
+            }
         }
         #expect(throws: JSONParseError.self) {
             try bytes(#"{"a":[1,}"#).withUnsafeBufferPointer { try JSONParser.validate($0) }
@@ -156,8 +161,9 @@ struct JSONParserTests {
     }
 
     @Test func topLevelMembersGivesUnescapedKeysAndExactValueRanges() throws {
-        let texts = try topLevelTexts(#" { "a" : 1 ,"b\u0063":[1, {"x":2}]\#t, "s":"v,}" , "o":{"d":1,"d":2} } "#)
-        #expect(texts == ["a=1", "bc=[1, {\"x\":2}]", "s=\"v,}\"", "o={\"d\":1,\"d\":2}"])
+        let texts = try topLevelTexts(#" { "a" : 1 ,"b\u0063":[1, {"x":2}]\#t, "s":"v,}" , "o":{"d":1,"e":2} } "#)
+        #expect(texts == ["a=1", "bc=[1, {\"x\":2}]", "s=\"v,}\"", "o={\"d\":1,\"e\":2}"])
+        #expect(throws: JSONParseError.self) { try topLevelTexts(#"{"o":{"d":1,"d":2}}"#) }
         #expect(try topLevelTexts("{}") == [])
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 struct ServerMessageTests {
     private func decode(_ text: String) -> ServerMessage {
-        bytes(text).withUnsafeBufferPointer { ServerMessage.decode($0) }
+        ServerMessage.decode(bytes(text))
     }
 
     @Test func readsAResultAndPointsAtItsBytes() throws {

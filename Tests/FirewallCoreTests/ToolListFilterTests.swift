@@ -13,10 +13,9 @@ struct ToolListFilterTests {
         + nameless + #" ], "nextCursor":"c1"},"x":1}"#
 
     private func filter(_ text: String, remove: (ToolListFilter.ListedTool) -> Bool) throws -> ToolListFilter.Outcome? {
-        let frame = bytes(text)
-        let message = frame.withUnsafeBufferPointer { ServerMessage.decode($0) }
+        let message = ServerMessage.decode(bytes(text))
         let range = try #require(message.resultRange)
-        return ToolListFilter.filter(frame, resultRange: range, remove: remove)
+        return ToolListFilter.filter(message.frame, resultRange: range, remove: remove)
     }
 
     @Test func removingToolsSplicesTheArrayAndKeepsEveryOtherByte() throws {

@@ -15,9 +15,30 @@ struct RelaySessionTests {
     @Test func allowedCallIsForwardedByteForByte() async throws {
         try await withRelay(.approve) { relay in
             let frame =
-                "{ \"jsonrpc\" : \"2.0\",\t\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"read_x\",\"arguments\":{\"s\":\"\u{2028}é😀\"}}}\r"
+                "{ \"jsonrpc\" : \"2.0\",\t\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"read_x\",\"arguments\":{\"s\":\"\u{00A0}é😀\\n\"}}}  "
             relay.client(frame)
             #expect(await relay.nextToServer() == frame)
+        }
+    }
+
+    /// Python's universal newlines and Node's readline end a line at a raw CR, `str.splitlines()` at U+2028,
+    /// U+2029 and U+0085: what goes out is the same JSON with none of them, so every reader sees one line.
+    @Test func bytesALineReaderWouldSplitAtAreRewrittenToEquivalentJSON() async throws {
+        try await withRelay(.approve) { relay in
+            let frame =
+                "{\"jsonrpc\":\"2.0\",\r\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"read_x\",\"arguments\":{\"s\":\"a\u{2028}b\u{2029}c\u{0085}d\"}}}\r"
+            relay.client(frame)
+            let expected =
+                #"{"jsonrpc":"2.0", "id":1,"method":"tools/call","params":{"name":"read_x","arguments":{"s":"a\u2028b\u2029c\u0085d"}}} "#
+            #expect(await relay.nextToServer() == expected)
+            relay.server(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\r\"result\":{\"content\":[{\"type\":\"text\",\"text\":\"x\u{2028}y\"}]}}"
+            )
+            #expect(
+                await relay.nextToClient()
+                    == #"{"jsonrpc":"2.0","id":1, "result":{"content":[{"type":"text","text":"x\u2028y"}]}}"#)
+            let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
+            #expect(decision["arguments"]?["s"]?.stringValue == "a\u{2028}b\u{2029}c\u{0085}d")
         }
     }
 
@@ -46,7 +67,9 @@ struct RelaySessionTests {
     @Test func unansweredConfirmationTimesOutAsDenied() async throws {
         try await withRelay(.hang) { relay in
             relay.client(Frames.call(1, "write_a"))
-            let reply = try #require(await relay.nextToClient(timeout: 5))
+            // A generous limit: the 300 ms approval timeout runs on the cooperative pool, which the rest of
+            // the suite loads on 2 cores (the relay-core issue moves blocking writes off it).
+            let reply = try #require(await relay.nextToClient(timeout: 30))
             #expect(reply.contains("timeout"))
             #expect(await relay.nextToServer(timeout: 0.2) == nil)
             let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
@@ -118,14 +141,22 @@ struct RelaySessionTests {
         try await withRelay(.hang) { relay in
             relay.client(Frames.call(1, "read_a"))
             _ = await relay.nextToServer()
-            // Duplicate keys: a reader could take either result, so the proxy takes neither.
-            relay.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]},"result":{"content":[]}}"#)
+            // A lone surrogate: no id can be read, so nothing is answered yet.
             relay.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"\ud800"}]}}"#)
             #expect(await relay.nextToClient(timeout: 0.3) == nil)
-            let invalid = try relay.auditRecords().filter { $0["kind"]?.stringValue == "invalid" }
-            #expect(invalid.count == 2)
+            // Duplicate keys: a reader could take either result, so the proxy takes neither, and tells the
+            // client why instead of leaving its call waiting for an answer that will never be relayed.
+            relay.server(#"{"jsonrpc":"2.0","id":1,"result":{"content":[]},"result":{"content":[]}}"#)
+            let withheld = try JSONParser.parse(Array(try #require(await relay.nextToClient()).utf8))
+            #expect(withheld["id"] == .number("1"))
+            #expect(withheld["error"]?["code"]?.doubleValue == -32603)
+            #expect(withheld["error"]?["message"]?.stringValue?.contains("duplicate key \"result\"") == true)
+            let records = try relay.auditRecords()
+            #expect(records.filter { $0["kind"]?.stringValue == "invalid" }.count == 2)
+            #expect(
+                records.contains { $0["event"]?.stringValue == "result" && $0["outcome"]?.stringValue == "withheld" })
             relay.server(Frames.result(1))
-            #expect(await relay.nextToClient() == Frames.result(1), "the call is still answerable")
+            #expect(await relay.nextToClient(timeout: 0.3) == nil, "a later answer is unsolicited")
         }
     }
 
@@ -138,8 +169,14 @@ struct RelaySessionTests {
             #expect(withheld["error"]?["code"]?.doubleValue == -32603)
             relay.client(#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#)
             _ = await relay.nextToServer()
-            relay.server(#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"read_a"},{"name":"x","name":"y"}]}}"#)
+            relay.server(#"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"read_a"},{"Name":"write_a"}]}}"#)
             #expect(await relay.nextToClient() == #"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"read_a"}]}}"#)
+            // An entry with two readings makes the whole answer ambiguous: withheld, with the reason.
+            relay.client(#"{"jsonrpc":"2.0","id":3,"method":"tools/list"}"#)
+            _ = await relay.nextToServer()
+            relay.server(#"{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"read_a"},{"name":"x","Name":"y"}]}}"#)
+            let ambiguous = try JSONParser.parse(Array(try #require(await relay.nextToClient()).utf8))
+            #expect(ambiguous["error"]?["code"]?.doubleValue == -32603)
         }
     }
 

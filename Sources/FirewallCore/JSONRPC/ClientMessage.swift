@@ -10,8 +10,12 @@ package struct ClientMessage: Sendable {
     }
 
     package var kind: Kind
-    /// `params` fully parsed (duplicate keys rejected at every depth), when present.
+    /// `params` fully parsed (key rules applied at every depth), when present.
     package var params: JSONValue?
+    /// The bytes to forward and to record: the frame as received, or the rewrite `WireFrame` made of it.
+    package var frame: [UInt8]
+    /// What `WireFrame` rewrote in the frame; empty when `frame` is the frame as received.
+    package var rewrites: JSONParser.Hazards = .init()
 
     package var method: String? {
         switch kind {
@@ -46,54 +50,39 @@ package struct ClientMessage: Sendable {
         }
     }
 
-    /// Decodes and validates one frame from the client.
+    /// Decodes and validates one frame from the client; `frame` of the result holds the bytes to forward.
     package static func decode(_ frame: [UInt8]) throws(Rejection) -> ClientMessage {
-        let result: Result<ClientMessage, Rejection> = frame.withUnsafeBufferPointer { buffer in
-            do throws(Rejection) {
-                return .success(try decode(buffer))
-            } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
-    }
-
-    private static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(Rejection) -> ClientMessage {
-        let topLevel: JSONParser.TopLevel
+        let wire: WireFrame
         do {
-            topLevel = try JSONParser.topLevelMembers(buffer)
+            wire = try WireFrame(frame)
         } catch {
             if case .invalidRequest(let reason) = classifyParseFailure(error) {
-                throw Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(reason)", id: nil)
+                throw Rejection(
+                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(reason)",
+                    id: salvageID(frame))
             }
             throw Rejection(code: JSONRPCErrorCode.parseError, message: "Parse error: \(error)", id: nil)
         }
-        let members: [(key: String, value: Range<Int>)]
-        switch topLevel {
-        case .object(let found): members = found
-        case .array:
+        guard let members = wire.members else {
             throw Rejection(
-                code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: JSON-RPC batches are not supported",
+                code: JSONRPCErrorCode.invalidRequest,
+                message: wire.isArray
+                    ? "Invalid request: JSON-RPC batches are not supported" : "Invalid request: not a JSON object",
                 id: nil)
-        case .scalar:
-            throw Rejection(
-                code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: not a JSON object", id: nil)
         }
         var id: RequestID?
         func value(_ key: String) throws(Rejection) -> JSONValue? {
-            guard let range = members.first(where: { $0.key == key })?.value else { return nil }
             do {
-                return try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]))
+                return try wire.value(of: key)
             } catch {
                 throw Rejection(
                     code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(key): \(error)", id: id)
             }
         }
-        let idValue = try value("id")
-        if let idValue {
+        if let idValue = try value("id") {
             guard let parsed = RequestID(idValue) else {
                 throw Rejection(
-                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id must be a string or a number",
+                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: id must be \(RequestID.rule)",
                     id: nil)
             }
             id = parsed
@@ -101,24 +90,30 @@ package struct ClientMessage: Sendable {
         func reject(_ reason: String) -> Rejection {
             Rejection(code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(reason)", id: id)
         }
+        do {
+            try ProtocolKeys.check(members.map(\.key), in: "the message")
+        } catch {
+            throw reject(error.description)
+        }
         guard try value("jsonrpc") == .string("2.0") else { throw reject("jsonrpc must be \"2.0\"") }
         let params = try value("params")
-        if let params, case .object = params {
+        if let params, case .object(let fields) = params {
+            try checkVariants(fields, in: "params", id: id, code: JSONRPCErrorCode.invalidParams)
+            if case .object(let meta)? = params["_meta"] {
+                try checkVariants(meta, in: "params._meta", id: id, code: JSONRPCErrorCode.invalidParams)
+            }
         } else if params != nil {
             throw reject("params must be an object")
-        }
-        // Members the proxy does not interpret are still checked for duplicate keys at every depth:
-        // whatever the server reads out of them, it must be the only thing they can mean.
-        for member in members where !["id", "jsonrpc", "method", "params", "result", "error"].contains(member.key) {
-            _ = try value(member.key)
         }
         let hasResult = members.contains { $0.key == "result" }
         let hasError = members.contains { $0.key == "error" }
         if let methodValue = try value("method") {
             guard case .string(let method) = methodValue else { throw reject("method must be a string") }
             guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
-            let message = ClientMessage(
-                kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params)
+            var message = ClientMessage(
+                kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params,
+                frame: wire.bytes)
+            message.rewrites = wire.rewrites
             if method != "tools/call", Self.disguises(method, as: "tools/call") {
                 // MCP methods are case-sensitive, but a lenient server could still run `Tools/Call` or
                 // `tools/call\u0000`: a near-miss of the policed method is refused, never relayed.
@@ -135,9 +130,38 @@ package struct ClientMessage: Sendable {
         }
         guard let id else { throw reject("a message needs a method or an id") }
         guard hasResult != hasError else { throw reject("a response carries exactly one of result or error") }
-        // Responses are validated structurally; their content is the client's answer and is not interpreted.
-        _ = try value(hasResult ? "result" : "error")
-        return ClientMessage(kind: .response(id: id, isError: hasError), params: nil)
+        // The client's answer is not interpreted beyond its envelope, but its members are named exactly.
+        if case .object(let fields)? = try value(hasResult ? "result" : "error") {
+            try checkVariants(
+                fields, in: hasResult ? "result" : "error", id: id, code: JSONRPCErrorCode.invalidRequest)
+        }
+        var message = ClientMessage(kind: .response(id: id, isError: hasError), params: nil, frame: wire.bytes)
+        message.rewrites = wire.rewrites
+        return message
+    }
+
+    /// The id of a frame refused by the key rules, read leniently so the error can answer the request;
+    /// nil when even that reading is ambiguous.
+    static func salvageID(_ frame: [UInt8]) -> RequestID? {
+        frame.withUnsafeBufferPointer { buffer -> RequestID? in
+            guard case .object(let members)? = try? JSONParser.topLevelMembers(buffer, rules: .structureOnly),
+                members.filter({ KeySkeleton.of($0.key) == "id" }).count == 1,
+                let range = members.first(where: { $0.key == "id" })?.value,
+                let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly)
+            else { return nil }
+            return RequestID(value)
+        }
+    }
+
+    private static func checkVariants(
+        _ fields: [JSONValue.Member], in place: String, id: RequestID?, code: Int
+    ) throws(Rejection) {
+        do {
+            try ProtocolKeys.check(fields.lazy.map(\.key), in: place)
+        } catch {
+            let prefix = code == JSONRPCErrorCode.invalidParams ? "Invalid params" : "Invalid request"
+            throw Rejection(code: code, message: "\(prefix): \(error.description)", id: id)
+        }
     }
 
     /// Whether `method` differs from `policed` only by case or invisible characters (cheap when it cannot).
@@ -189,8 +213,8 @@ package struct ClientMessage: Sendable {
     }
 
     private static func classifyParseFailure(_ error: JSONParseError) -> ParseFailure {
-        // A duplicate top-level key is well-formed JSON but an ambiguous request.
-        error.reason.hasPrefix("duplicate key") ? .invalidRequest(error.reason) : .parse
+        // Keys refused by the key rules are well-formed JSON but an ambiguous request.
+        KeyLedger.isKeyRuleReason(error.reason) ? .invalidRequest(error.reason) : .parse
     }
 }
 

@@ -3,12 +3,12 @@ extension JSONParser {
     ///
     /// Values are skipped after a structural check; duplicate keys at this level are an error.
     package static func members(
-        _ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>
+        _ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>, rules: KeyRules = .wire
     ) throws(JSONParseError)
         -> [(key: String, value: Range<Int>)]
     {
         let slice = UnsafeBufferPointer(rebasing: buffer[range])
-        guard case .object(let members) = try topLevelMembers(slice) else {
+        guard case .object(let members) = try topLevelMembers(slice, rules: rules) else {
             throw JSONParseError(offset: range.lowerBound, reason: "expected an object")
         }
         return members.map {
@@ -18,7 +18,7 @@ extension JSONParser {
 
     /// The byte ranges of the elements of the array spanning `range`.
     package static func elements(
-        _ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>
+        _ buffer: UnsafeBufferPointer<UInt8>, in range: Range<Int>, rules: KeyRules = .wire
     ) throws(JSONParseError)
         -> [Range<Int>]
     {
@@ -37,7 +37,7 @@ extension JSONParser {
         while true {
             skipSpace()
             let start = index
-            index = try valueEnd(buffer, from: index, limit: upper - 1)
+            index = try valueEnd(buffer, from: index, limit: upper - 1, rules: rules)
             ranges.append(start..<index)
             skipSpace()
             guard index < upper - 1 else { break }

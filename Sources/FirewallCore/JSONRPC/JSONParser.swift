@@ -9,28 +9,56 @@ package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertib
 
 /// A strict RFC 8259 parser over UTF-8 bytes.
 ///
-/// Stricter than most peers on purpose: duplicate object keys, invalid UTF-8, lone surrogate
-/// escapes, trailing garbage and nesting deeper than `maxDepth` are errors. A server and the
-/// policy must never be able to read two different calls out of the same bytes.
+/// Stricter than most peers on purpose: invalid UTF-8, lone surrogate escapes, trailing garbage and
+/// nesting deeper than `maxDepth` are errors, and so are, at every depth and in every mode (building,
+/// validating, skipping), object keys that some peer could read as one field (`KeyLedger`). A server
+/// and the policy must never be able to read two different calls out of the same bytes.
 package struct JSONParser {
+    /// Which key rules apply: `.wire` for anything a peer sent, `.document` for files the proxy reads back.
+    package enum KeyRules: Sendable {
+        case wire
+        case document
+        /// Structure only, no key checks: for reading the id of a frame the other rules refused.
+        case structureOnly
+    }
+
+    /// Bytes that are valid JSON but that some line reader would split a frame at.
+    package struct Hazards: Sendable, Equatable {
+        /// Raw CR outside strings (whitespace to JSON, a line end to universal newlines and Node readline).
+        package var carriageReturns = false
+        /// U+2028, U+2029 or U+0085 inside strings (line ends to `str.splitlines()` and JavaScript).
+        package var lineSeparators = false
+
+        package var isEmpty: Bool { !carriageReturns && !lineSeparators }
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index: Int
     private let maxDepth: Int
     private var depth = 0
+    private var ledger: KeyLedger
+    private(set) var hazards = Hazards()
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>, start: Int = 0, maxDepth: Int) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, start: Int = 0, maxDepth: Int, rules: KeyRules) {
         self.bytes = bytes
         self.index = start
         self.maxDepth = maxDepth
+        let ledgerRules: KeyLedger.Rules =
+            switch rules {
+            case .wire: .wire
+            case .document: .document
+            case .structureOnly: .none
+            }
+        self.ledger = KeyLedger(rules: ledgerRules)
     }
 
     /// Parses one complete JSON document.
     package static func parse(
-        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
     ) throws(JSONParseError)
         -> JSONValue
     {
-        var parser = JSONParser(buffer, maxDepth: maxDepth)
+        var parser = JSONParser(buffer, maxDepth: maxDepth, rules: rules)
         parser.skipWhitespace()
         let value = try parser.parseValue()
         parser.skipWhitespace()
@@ -39,10 +67,12 @@ package struct JSONParser {
     }
 
     /// Parses one complete JSON document held in an array.
-    package static func parse(_ bytes: [UInt8], maxDepth: Int = 256) throws(JSONParseError) -> JSONValue {
+    package static func parse(
+        _ bytes: [UInt8], maxDepth: Int = 256, rules: KeyRules = .wire
+    ) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONParseError) {
-                return .success(try parse(buffer, maxDepth: maxDepth))
+                return .success(try parse(buffer, maxDepth: maxDepth, rules: rules))
             } catch {
                 return .failure(error)
             }
@@ -50,12 +80,11 @@ package struct JSONParser {
         return try result.get()
     }
 
-    /// Checks that `range` of `buffer` is exactly one well-formed JSON value, without building it.
-    ///
-    /// Duplicate keys are not looked for here at all; callers that act on a value's content parse it
-    /// with `parse` instead.
-    package static func validate(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256) throws(JSONParseError) {
-        var parser = JSONParser(buffer, maxDepth: maxDepth)
+    /// Checks that `buffer` is exactly one well-formed JSON value under `rules`, without building it.
+    package static func validate(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
+    ) throws(JSONParseError) {
+        var parser = JSONParser(buffer, maxDepth: maxDepth, rules: rules)
         parser.skipWhitespace()
         try parser.skipValue()
         parser.skipWhitespace()
@@ -64,69 +93,81 @@ package struct JSONParser {
 
     /// Reads the members of the top-level object without building their values.
     ///
-    /// Returns each key (unescaped) with the byte range of its value. Values are validated
-    /// structurally; duplicate top-level keys are an error.
+    /// Returns each key (unescaped) with the byte range of its value. Values are validated, key rules
+    /// included, at every depth.
     package static func topLevelMembers(
-        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
     ) throws(JSONParseError)
         -> TopLevel
     {
-        var parser = JSONParser(buffer, maxDepth: maxDepth)
-        parser.skipWhitespace()
-        guard parser.index < buffer.count else { throw parser.error("empty message") }
-        switch buffer[parser.index] {
-        case UInt8(ascii: "{"):
-            break
-        case UInt8(ascii: "["):
-            try parser.skipValue()
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-            return .array
-        default:
-            try parser.skipValue()
-            parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
-            return .scalar
+        try scan(buffer, maxDepth: maxDepth, rules: rules).topLevel
+    }
+
+    /// `topLevelMembers`, plus the bytes in the document that a line reader could split it at.
+    package static func scan(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
+    ) throws(JSONParseError) -> (topLevel: TopLevel, hazards: Hazards) {
+        var parser = JSONParser(buffer, maxDepth: maxDepth, rules: rules)
+        let topLevel = try parser.scanTopLevel()
+        return (topLevel, parser.hazards)
+    }
+
+    private mutating func scanTopLevel() throws(JSONParseError) -> TopLevel {
+        skipWhitespace()
+        guard index < bytes.count else { throw error("empty message") }
+        guard bytes[index] == UInt8(ascii: "{") else {
+            let isArray = bytes[index] == UInt8(ascii: "[")
+            try skipValue()
+            skipWhitespace()
+            guard index == bytes.count else { throw error("unexpected data after the JSON value") }
+            return isArray ? .array : .scalar
         }
-        parser.index += 1
+        try enterContainer()
+        ledger.open()
         var members: [(key: String, value: Range<Int>)] = []
-        parser.skipWhitespace()
-        if parser.peek() == UInt8(ascii: "}") {
-            parser.index += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            index += 1
         } else {
             while true {
-                parser.skipWhitespace()
-                let keyStart = parser.index
-                let key = try parser.parseString()
-                if members.contains(where: { $0.key == key }) {
-                    throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"")
-                }
-                parser.skipWhitespace()
-                try parser.expect(UInt8(ascii: ":"))
-                parser.skipWhitespace()
-                let valueStart = parser.index
-                try parser.skipValue()
-                members.append((key, valueStart..<parser.index))
-                parser.skipWhitespace()
-                guard let next = parser.peek() else { throw parser.error("unterminated object") }
-                parser.index += 1
+                skipWhitespace()
+                let key = try parseKey()
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"))
+                skipWhitespace()
+                let valueStart = index
+                try skipValue()
+                members.append((key, valueStart..<index))
+                skipWhitespace()
+                guard let next = peek() else { throw error("unterminated object") }
+                index += 1
                 if next == UInt8(ascii: "}") { break }
                 guard next == UInt8(ascii: ",") else {
-                    throw JSONParseError(offset: parser.index - 1, reason: "expected ',' or '}'")
+                    throw JSONParseError(offset: index - 1, reason: "expected ',' or '}'")
                 }
             }
         }
-        parser.skipWhitespace()
-        guard parser.index == buffer.count else { throw parser.error("unexpected data after the JSON value") }
+        ledger.close()
+        depth -= 1
+        skipWhitespace()
+        guard index == bytes.count else { throw error("unexpected data after the JSON value") }
         return .object(members)
+    }
+
+    /// Reads one object key and records it in the ledger, which may refuse it.
+    private mutating func parseKey() throws(JSONParseError) -> String {
+        let keyStart = index
+        let key = try parseString()
+        if let reason = ledger.insert(key) { throw JSONParseError(offset: keyStart, reason: reason) }
+        return key
     }
 
     /// The index just past the one value starting at `start`, which must end by `limit`.
     static func valueEnd(
-        _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int
+        _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int, rules: KeyRules = .wire
     ) throws(JSONParseError) -> Int {
         let slice = UnsafeBufferPointer(rebasing: buffer[..<limit])
-        var parser = JSONParser(slice, start: start, maxDepth: 256)
+        var parser = JSONParser(slice, start: start, maxDepth: 256, rules: rules)
         try parser.skipValue()
         return parser.index
     }
@@ -142,6 +183,7 @@ package struct JSONParser {
 
     private mutating func parseValue() throws(JSONParseError) -> JSONValue {
         guard let byte = peek() else { throw error("unexpected end of input") }
+        if byte != UInt8(ascii: "{") { ledger.scalarOrArray() }
         switch byte {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -166,8 +208,9 @@ package struct JSONParser {
 
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
+        ledger.open()
+        defer { ledger.close() }
         var members: [JSONValue.Member] = []
-        var seen = Set<String>()
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -176,11 +219,7 @@ package struct JSONParser {
         }
         while true {
             skipWhitespace()
-            let keyStart = index
-            let key = try parseString()
-            guard seen.insert(key).inserted else {
-                throw JSONParseError(offset: keyStart, reason: "duplicate key \"\(key)\"")
-            }
+            let key = try parseKey()
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
@@ -224,9 +263,12 @@ package struct JSONParser {
     /// Skips one value, checking its structure, string escapes and UTF-8.
     private mutating func skipValue() throws(JSONParseError) {
         guard let byte = peek() else { throw error("unexpected end of input") }
+        if byte != UInt8(ascii: "{") { ledger.scalarOrArray() }
         switch byte {
         case UInt8(ascii: "{"):
             try enterContainer()
+            ledger.open()
+            defer { ledger.close() }
             skipWhitespace()
             if peek() == UInt8(ascii: "}") {
                 index += 1
@@ -235,7 +277,7 @@ package struct JSONParser {
             }
             while true {
                 skipWhitespace()
-                try skipString()
+                _ = try parseKey()
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
                 skipWhitespace()
@@ -299,6 +341,7 @@ package struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("control character in string") }
+            if byte == 0xE2 || byte == 0xC2 { noteLineSeparator() }
             index += 1
         }
         var scalars: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -327,13 +370,13 @@ package struct JSONParser {
                 case UInt8(ascii: "r"): scalars.append(0x0D)
                 case UInt8(ascii: "t"): scalars.append(0x09)
                 case UInt8(ascii: "u"):
-                    let scalar = try parseUnicodeEscape()
-                    scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
+                    Self.appendUTF8(try parseUnicodeEscape(), to: &scalars)
                 default:
                     throw JSONParseError(offset: index - 1, reason: "invalid escape")
                 }
             default:
                 if byte < 0x20 { throw error("control character in string") }
+                if byte == 0xE2 || byte == 0xC2 { noteLineSeparator() }
                 scalars.append(byte)
                 index += 1
             }
@@ -440,7 +483,41 @@ package struct JSONParser {
         for offset in 2..<max(length, 2) where bytes[index + offset] & 0xC0 != 0x80 {
             throw error("invalid UTF-8 in string")
         }
+        if lead == 0xE2 || lead == 0xC2 { noteLineSeparator() }
         index += length
+    }
+
+    /// Notes U+2028, U+2029 or U+0085 starting at `index` (the bytes are checked as UTF-8 elsewhere).
+    private mutating func noteLineSeparator() {
+        guard index + 1 < bytes.count else { return }
+        if bytes[index] == 0xC2 {
+            if bytes[index + 1] == 0x85 { hazards.lineSeparators = true }
+        } else if bytes[index + 1] == 0x80, index + 2 < bytes.count,
+            bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
+        {
+            hazards.lineSeparators = true
+        }
+    }
+
+    /// Appends the UTF-8 encoding of `scalar`.
+    private static func appendUTF8(_ scalar: Unicode.Scalar, to output: inout [UInt8]) {
+        let value = scalar.value
+        switch value {
+        case 0..<0x80:
+            output.append(UInt8(value))
+        case 0x80..<0x800:
+            output.append(UInt8(0xC0 | (value >> 6)))
+            output.append(UInt8(0x80 | (value & 0x3F)))
+        case 0x800..<0x10000:
+            output.append(UInt8(0xE0 | (value >> 12)))
+            output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+            output.append(UInt8(0x80 | (value & 0x3F)))
+        default:
+            output.append(UInt8(0xF0 | (value >> 18)))
+            output.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
+            output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+            output.append(UInt8(0x80 | (value & 0x3F)))
+        }
     }
 
     // MARK: - Numbers, literals, helpers
@@ -493,7 +570,10 @@ package struct JSONParser {
     private mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            case 0x20, 0x09, 0x0A: index += 1
+            case 0x0D:
+                hazards.carriageReturns = true
+                index += 1
             default: return
             }
         }

@@ -13,36 +13,57 @@ package struct ServerMessage: Sendable {
     }
 
     package var kind: Kind
-    /// Byte range of the `result` value, for results.
+    /// Byte range of the `result` value in `frame`, for results.
     package var resultRange: Range<Int>?
+    /// The bytes to forward and to record: the frame as received, or the rewrite `WireFrame` made of it.
+    package var frame: [UInt8]
+    /// What `WireFrame` rewrote in the frame; empty when `frame` is the frame as received.
+    package var rewrites: JSONParser.Hazards = .init()
+    /// For an unparseable frame: its id read leniently, so the request it answers can be answered with
+    /// an error instead of waiting for an answer that will never be relayed.
+    package var salvagedID: RequestID?
 
-    /// Reads the envelope of `frame`.
-    package static func decode(_ buffer: UnsafeBufferPointer<UInt8>) -> ServerMessage {
-        let members: [(key: String, value: Range<Int>)]
+    /// Reads the envelope of `frame` under the wire rules (`WireFrame`).
+    package static func decode(_ frame: [UInt8]) -> ServerMessage {
+        let wire: WireFrame
         do {
-            guard case .object(let found) = try JSONParser.topLevelMembers(buffer) else {
-                return ServerMessage(kind: .unparseable(reason: "not a JSON object"))
-            }
-            members = found
+            wire = try WireFrame(frame)
         } catch {
-            return ServerMessage(kind: .unparseable(reason: error.description))
+            return ServerMessage(
+                kind: .unparseable(reason: error.description), frame: frame, salvagedID: ClientMessage.salvageID(frame))
         }
-        func value(_ key: String) -> JSONValue? {
-            guard let range = members.first(where: { $0.key == key })?.value else { return nil }
-            return try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]))
+        func unparseable(_ reason: String) -> ServerMessage {
+            ServerMessage(kind: .unparseable(reason: reason), frame: frame, salvagedID: ClientMessage.salvageID(frame))
         }
-        let id = value("id").flatMap(RequestID.init)
+        guard let members = wire.members else { return unparseable("not a JSON object") }
+        func value(_ key: String) -> JSONValue? { try? wire.value(of: key) }
+        do {
+            try ProtocolKeys.check(members.map(\.key), in: "the message")
+            for key in ["result", "error"] {
+                if let range = wire.range(of: key), let keys = wire.keys(in: range) {
+                    try ProtocolKeys.check(keys, in: key)
+                }
+            }
+        } catch {
+            return unparseable(error.description)
+        }
+        let idValue = value("id")
+        let id = idValue.flatMap(RequestID.init)
+        if idValue != nil && idValue != .null && id == nil { return unparseable("id must be \(RequestID.rule)") }
+        var message = ServerMessage(kind: .unparseable(reason: ""), frame: wire.bytes)
+        message.rewrites = wire.rewrites
         if case .string(let method)? = value("method") {
-            return ServerMessage(kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method))
-        }
-        if let resultRange = members.first(where: { $0.key == "result" })?.value, let id {
-            return ServerMessage(kind: .result(id: id), resultRange: resultRange)
-        }
-        if members.contains(where: { $0.key == "error" }) {
+            message.kind = id.map { .request(id: $0, method: method) } ?? .notification(method: method)
+        } else if let resultRange = wire.range(of: "result"), let id {
+            message.kind = .result(id: id)
+            message.resultRange = resultRange
+        } else if members.contains(where: { $0.key == "error" }) {
             let code = value("error")?["code"]?.doubleValue.flatMap { Int(exactly: $0) }
-            return ServerMessage(kind: .error(id: id, code: code))
+            message.kind = .error(id: id, code: code)
+        } else {
+            return unparseable("neither a request, a notification nor a response")
         }
-        return ServerMessage(kind: .unparseable(reason: "neither a request, a notification nor a response"))
+        return message
     }
 
     package var id: RequestID? {

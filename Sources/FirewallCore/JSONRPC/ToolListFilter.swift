@@ -17,6 +17,12 @@ package enum ToolListFilter {
         package var frame: [UInt8]
     }
 
+    /// Whether no member of `value`, when an object, is a lone variant of a protocol name (`Name`, `Annotations`).
+    private static func isExactlyNamed(_ value: JSONValue) -> Bool {
+        guard case .object(let members) = value else { return true }
+        return members.allSatisfy { ProtocolKeys.variant($0.key) == nil }
+    }
+
     /// Filters the `result.tools` array of `frame`, dropping tools for which `remove` returns true.
     ///
     /// Returns nil when the frame has no well-formed `result.tools` array; the caller must then withhold it.
@@ -31,10 +37,12 @@ package enum ToolListFilter {
             var removed: [String] = []
             for range in elementRanges {
                 guard let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])),
+                    isExactlyNamed(value), isExactlyNamed(value["annotations"] ?? .object([])),
                     let name = value["name"]?.stringValue
                 else {
-                    // A tool entry the policy cannot read (duplicate keys, no name) cannot be judged: it is
-                    // withheld, so an ambiguous entry can never smuggle a denied tool past the filter.
+                    // A tool entry the policy cannot read (colliding or variant keys, no name) cannot be
+                    // judged: it is withheld, so an ambiguous entry can never smuggle a denied tool past
+                    // the filter, nor show a client that decodes loosely a name the policy never saw.
                     removed.append("<unreadable tool entry>")
                     continue
                 }

@@ -12,10 +12,10 @@ package struct ArgumentCondition: Sendable {
         case noneOf([JSONValue])
         case glob(GlobPattern)
         case regex(PolicyRegex)
-        case greaterThan(Double)
-        case greaterThanOrEqual(Double)
-        case lessThan(Double)
-        case lessThanOrEqual(Double)
+        case greaterThan(ExactNumber)
+        case greaterThanOrEqual(ExactNumber)
+        case lessThan(ExactNumber)
+        case lessThanOrEqual(ExactNumber)
         case exists(Bool)
     }
 
@@ -41,7 +41,19 @@ package struct ArgumentCondition: Sendable {
 
     /// Tests every operator against the value at `path` in `arguments`.
     package func evaluate(_ arguments: JSONValue) -> Outcome {
-        let value = resolve(arguments)
+        let value: JSONValue?
+        switch arguments.lookup(at: components) {
+        case .found(let found): value = found
+        case .absent: value = nil
+        case .variant(let expected, let found):
+            return .error(
+                "argument key `\(found)` is not `\(expected)`, which the rule at \(location.fileAndLine) reads, but "
+                    + "servers that match keys loosely (Go, C#, pydantic aliases) read it as `\(expected)`")
+        case .encodedJSON(let key):
+            return .error(
+                "argument `\(key)` is a string holding JSON, which the rule at \(location.fileAndLine) reads into, "
+                    + "and servers that decode such strings (the MCP Python SDK) read as an array or object")
+        }
         for op in operators {
             switch test(op, value) {
             case .holds: continue
@@ -51,11 +63,39 @@ package struct ArgumentCondition: Sendable {
         return .holds
     }
 
-    private func resolve(_ arguments: JSONValue) -> JSONValue? {
-        arguments.value(at: components)
+    /// The outcome of `op`, read both as written and as the doubles most decoders turn numbers into. A
+    /// value whose two readings disagree (9007199254740993 against a bound of 9007199254740992, or
+    /// 1000000.00000000000001 against `equals: 1000000`) would pass the rule under one reading and reach a
+    /// server that uses the other: that is an evaluation error, never a quiet pass.
+    private func test(_ op: Operator, _ value: JSONValue?) -> Outcome {
+        let exact = test(op, value, asDoubles: false)
+        guard containsNumber(value), exact == .holds || exact == .fails else { return exact }
+        return agree(exact, test(op, value, asDoubles: true), value)
     }
 
-    private func test(_ op: Operator, _ value: JSONValue?) -> Outcome {
+    private func agree(_ exact: Outcome, _ doubles: Outcome, _ value: JSONValue?) -> Outcome {
+        guard exact != doubles else { return exact }
+        return .error(
+            "argument `\(path)` (\(value.map(PolicyExplanation.json) ?? "absent")) is a number that decoders using "
+                + "doubles read as another value, and the rule at \(location.fileAndLine) decides differently for it")
+    }
+
+    private func containsNumber(_ value: JSONValue?) -> Bool {
+        switch value {
+        case .number: true
+        case .array(let items): items.contains { containsNumber($0) }
+        case .object(let members): members.contains { containsNumber($0.value) }
+        default: false
+        }
+    }
+
+    private func test(_ op: Operator, _ value: JSONValue?, asDoubles: Bool) -> Outcome {
+        func equal(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
+            asDoubles ? lhs.equalsAsDoubles(rhs) : lhs.semanticallyEquals(rhs)
+        }
+        func order(_ value: JSONValue, _ exact: (ExactNumber) -> Bool, _ double: (Double) -> Bool) -> Outcome {
+            asDoubles ? compareDouble(value, double) : compare(value, exact)
+        }
         switch (op, value) {
         case (.exists(let expected), _):
             return (value != nil) == expected ? .holds : .fails
@@ -64,13 +104,13 @@ package struct ArgumentCondition: Sendable {
         case (_, nil):
             return .fails
         case (.equals(let operand), let value?):
-            return sameType(value, [operand]) ?? (value.semanticallyEquals(operand) ? .holds : .fails)
+            return sameType(value, [operand]) ?? (equal(value, operand) ? .holds : .fails)
         case (.notEquals(let operand), let value?):
-            return sameType(value, [operand]) ?? (value.semanticallyEquals(operand) ? .fails : .holds)
+            return sameType(value, [operand]) ?? (equal(value, operand) ? .fails : .holds)
         case (.oneOf(let operands), let value?):
-            return sameType(value, operands) ?? (operands.contains { value.semanticallyEquals($0) } ? .holds : .fails)
+            return sameType(value, operands) ?? (operands.contains { equal(value, $0) } ? .holds : .fails)
         case (.noneOf(let operands), let value?):
-            return sameType(value, operands) ?? (operands.contains { value.semanticallyEquals($0) } ? .fails : .holds)
+            return sameType(value, operands) ?? (operands.contains { equal(value, $0) } ? .fails : .holds)
         case (.glob(let pattern), let value?):
             guard let text = value.stringValue else { return typeError(value, expected: "a string") }
             return pattern.matches(text) ? .holds : .fails
@@ -81,11 +121,20 @@ package struct ArgumentCondition: Sendable {
                     "the regex `\(pattern.source)` of the rule at \(location.fileAndLine) could not be evaluated")
             }
             return matched ? .holds : .fails
-        case (.greaterThan(let bound), let value?): return compare(value) { $0 > bound }
-        case (.greaterThanOrEqual(let bound), let value?): return compare(value) { $0 >= bound }
-        case (.lessThan(let bound), let value?): return compare(value) { $0 < bound }
-        case (.lessThanOrEqual(let bound), let value?): return compare(value) { $0 <= bound }
+        case (.greaterThan(let bound), let value?):
+            return order(value, { $0 > bound }, { $0 > bound.doubleValue })
+        case (.greaterThanOrEqual(let bound), let value?):
+            return order(value, { $0 >= bound }, { $0 >= bound.doubleValue })
+        case (.lessThan(let bound), let value?):
+            return order(value, { $0 < bound }, { $0 < bound.doubleValue })
+        case (.lessThanOrEqual(let bound), let value?):
+            return order(value, { $0 <= bound }, { $0 <= bound.doubleValue })
         }
+    }
+
+    private func compareDouble(_ value: JSONValue, _ predicate: (Double) -> Bool) -> Outcome {
+        guard let number = value.doubleValue else { return typeError(value, expected: "a number") }
+        return predicate(number) ? .holds : .fails
     }
 
     /// An evaluation error when no operand has the value's JSON type: `"5"` where the rule says `5`
@@ -96,8 +145,8 @@ package struct ArgumentCondition: Sendable {
         return typeError(value, expected: expected.isEmpty ? "a value" : expected)
     }
 
-    private func compare(_ value: JSONValue, _ predicate: (Double) -> Bool) -> Outcome {
-        guard let number = value.doubleValue else { return typeError(value, expected: "a number") }
+    private func compare(_ value: JSONValue, _ predicate: (ExactNumber) -> Bool) -> Outcome {
+        guard let number = value.exactNumber else { return typeError(value, expected: "a number") }
         return predicate(number) ? .holds : .fails
     }
 

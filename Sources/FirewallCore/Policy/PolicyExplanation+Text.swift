@@ -97,10 +97,10 @@ extension PolicyExplanation {
         case .noneOf(let values): "not_in \(json(.array(values)))"
         case .glob(let pattern): "glob \(json(.string(pattern.source)))"
         case .regex(let pattern): "regex \(json(.string(pattern.source)))"
-        case .greaterThan(let bound): "gt \(number(bound))"
-        case .greaterThanOrEqual(let bound): "gte \(number(bound))"
-        case .lessThan(let bound): "lt \(number(bound))"
-        case .lessThanOrEqual(let bound): "lte \(number(bound))"
+        case .greaterThan(let bound): "gt \(bound.text)"
+        case .greaterThanOrEqual(let bound): "gte \(bound.text)"
+        case .lessThan(let bound): "lt \(bound.text)"
+        case .lessThanOrEqual(let bound): "lte \(bound.text)"
         case .exists(let expected): "exists \(expected)"
         }
     }

@@ -20,7 +20,7 @@ extension PolicyLinter {
     /// Why the operators of one condition can never all hold together, or nil when some value satisfies them.
     static func contradiction(in operators: [ArgumentCondition.Operator]) -> String? {
         func text(_ op: ArgumentCondition.Operator) -> String { "`\(PolicyExplanation.describe(op))`" }
-        typealias Bound = (value: Double, inclusive: Bool, op: ArgumentCondition.Operator)
+        typealias Bound = (value: ExactNumber, inclusive: Bool, op: ArgumentCondition.Operator)
         var lower: Bound?
         var upper: Bound?
         var absent: ArgumentCondition.Operator?
@@ -54,9 +54,9 @@ extension PolicyLinter {
 
     /// The tighter of two lower bounds (`above`) or two upper bounds.
     private static func tighter(
-        _ current: (value: Double, inclusive: Bool, op: ArgumentCondition.Operator)?,
-        _ candidate: (value: Double, inclusive: Bool, op: ArgumentCondition.Operator), above: Bool
-    ) -> (value: Double, inclusive: Bool, op: ArgumentCondition.Operator) {
+        _ current: (value: ExactNumber, inclusive: Bool, op: ArgumentCondition.Operator)?,
+        _ candidate: (value: ExactNumber, inclusive: Bool, op: ArgumentCondition.Operator), above: Bool
+    ) -> (value: ExactNumber, inclusive: Bool, op: ArgumentCondition.Operator) {
         guard let current else { return candidate }
         if candidate.value == current.value { return candidate.inclusive ? current : candidate }
         return (candidate.value > current.value) == above ? candidate : current
@@ -82,10 +82,10 @@ extension PolicyLinter {
             case .notEquals(let other): excluded = value.semanticallyEquals(other)
             case .oneOf(let items): excluded = !items.contains { value.semanticallyEquals($0) }
             case .noneOf(let items): excluded = items.contains { value.semanticallyEquals($0) }
-            case .greaterThan(let bound): excluded = value.doubleValue.map { !($0 > bound) } ?? false
-            case .greaterThanOrEqual(let bound): excluded = value.doubleValue.map { !($0 >= bound) } ?? false
-            case .lessThan(let bound): excluded = value.doubleValue.map { !($0 < bound) } ?? false
-            case .lessThanOrEqual(let bound): excluded = value.doubleValue.map { !($0 <= bound) } ?? false
+            case .greaterThan(let bound): excluded = value.exactNumber.map { !($0 > bound) } ?? false
+            case .greaterThanOrEqual(let bound): excluded = value.exactNumber.map { !($0 >= bound) } ?? false
+            case .lessThan(let bound): excluded = value.exactNumber.map { !($0 < bound) } ?? false
+            case .lessThanOrEqual(let bound): excluded = value.exactNumber.map { !($0 <= bound) } ?? false
             case .glob(let pattern): excluded = value.stringValue.map { !pattern.matches($0) } ?? false
             case .regex(let pattern): excluded = value.stringValue.map { !pattern.matches($0) } ?? false
             default: excluded = false

@@ -112,8 +112,9 @@ struct YAMLReader {
     }
 
     /// A number scalar (integer or decimal).
-    mutating func number(_ node: Node, _ what: String) -> Double? {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Double(scalar.string), value.isFinite
+    mutating func number(_ node: Node, _ what: String) -> ExactNumber? {
+        guard case .scalar(let scalar) = node, scalar.style == .plain,
+            let value = ExactNumber(scalar.string) ?? Double(scalar.string).flatMap(ExactNumber.init)
         else {
             error("\(what) must be a number", at: node)
             return nil

@@ -41,7 +41,7 @@ package enum AuditLogReader {
         mutating func read(_ line: [UInt8], line number: Int) {
             let record: JSONValue
             do {
-                record = try JSONParser.parse(line)
+                record = try JSONParser.parse(line, rules: .document)
             } catch {
                 if error.offset >= line.count {
                     warn("line \(number) is cut short (a proxy stopped mid-write); skipped", line: number)

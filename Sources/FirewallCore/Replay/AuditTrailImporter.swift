@@ -11,7 +11,7 @@ package enum AuditTrailImporter {
         var input = ReplayInput(path: path, kind: .auditTrail)
         let document: JSONValue
         do {
-            document = try JSONParser.parse(bytes)
+            document = try JSONParser.parse(bytes, rules: .document)
         } catch {
             input.diagnostics.append(
                 PolicyDiagnostic(
@@ -68,7 +68,7 @@ package enum AuditTrailImporter {
     /// The 1-based line each element of the top-level `events` list starts on (1 when it cannot be found).
     private static func eventLines(_ bytes: [UInt8], count: Int) -> [Int] {
         let ranges: [Range<Int>] = bytes.withUnsafeBufferPointer { buffer in
-            guard let members = try? JSONParser.members(buffer, in: 0..<buffer.count),
+            guard let members = try? JSONParser.members(buffer, in: 0..<buffer.count, rules: .document),
                 let events = members.first(where: { $0.key == "events" })?.value
             else { return [] }
             return (try? JSONParser.elements(buffer, in: events)) ?? []

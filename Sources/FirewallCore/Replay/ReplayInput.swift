@@ -66,9 +66,11 @@ package struct ReplayInput: Sendable {
         if lowered.hasSuffix(".jsonl") { return .auditLog }
         let start = bytes.firstIndex { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         guard let start, bytes[start] == UInt8(ascii: "{") else { return .scenarios }
-        if let document = try? JSONParser.parse(bytes), document["events"] != nil { return .auditTrail }
+        if let document = try? JSONParser.parse(bytes, rules: .document), document["events"] != nil {
+            return .auditTrail
+        }
         let firstLine = bytes[start...].prefix { $0 != UInt8(ascii: "\n") }
-        if (try? JSONParser.parse(Array(firstLine)))?["event"] != nil { return .auditLog }
+        if (try? JSONParser.parse(Array(firstLine), rules: .document))?["event"] != nil { return .auditLog }
         return lowered.hasSuffix(".json") ? .auditTrail : .scenarios
     }
 }

@@ -1,0 +1,127 @@
+/// One frame as every peer will read it: the single place each message passes, in both directions,
+/// before anything reads its content (docs/message-reading.md).
+///
+/// The frame must be strict JSON under the wire key rules (`KeyLedger`) at every depth. Bytes that
+/// are valid JSON but that some line reader would split the frame at are rewritten to equivalent
+/// JSON: a raw CR (outside strings, where it can only be whitespace) becomes a space, and U+2028,
+/// U+2029 and U+0085 inside strings become `\u` escapes, which every JSON decoder reads back as the
+/// same characters. Whatever reads the frame afterwards reads `bytes`, and `bytes` is what is forwarded.
+package struct WireFrame: Sendable {
+    /// The bytes to read and to forward: the frame as received, or its rewrite.
+    package let bytes: [UInt8]
+    /// The top-level object's members (key and value range in `bytes`); nil when it is not an object.
+    package let members: [Member]?
+    /// What was rewritten; empty when `bytes` is the frame as received.
+    package let rewrites: JSONParser.Hazards
+
+    /// One top-level `"key": value`, with the value's byte range in `bytes`.
+    package typealias Member = (key: String, value: Range<Int>)
+
+    /// Reads `frame` under the wire rules, rewriting line-splitting bytes.
+    package init(_ frame: [UInt8]) throws(JSONParseError) {
+        var scanned = try Self.scan(frame)
+        let hazards = scanned.hazards
+        var bytes = frame
+        if !hazards.isEmpty {
+            bytes = Self.rewrite(frame)
+            scanned = try Self.scan(bytes)
+        }
+        self.bytes = bytes
+        self.rewrites = hazards
+        if case .object(let members) = scanned.topLevel {
+            self.members = members
+        } else {
+            self.members = nil
+        }
+    }
+
+    /// Whether the top level is an array (a JSON-RPC batch).
+    package var isArray: Bool {
+        bytes.first { !Self.isWhitespace($0) } == UInt8(ascii: "[")
+    }
+
+    /// The byte range of member `key`'s value.
+    package func range(of key: String) -> Range<Int>? {
+        members?.first { $0.key == key }?.value
+    }
+
+    /// Member `key`'s value, parsed under the wire rules.
+    package func value(of key: String) throws(JSONParseError) -> JSONValue? {
+        guard let range = range(of: key) else { return nil }
+        return try value(in: range)
+    }
+
+    /// The value spanning `range` of `bytes`, parsed under the wire rules.
+    package func value(in range: Range<Int>) throws(JSONParseError) -> JSONValue {
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            do throws(JSONParseError) {
+                return .success(try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The keys of the object spanning `range` of `bytes`; nil when it is not an object.
+    package func keys(in range: Range<Int>) -> [String]? {
+        bytes.withUnsafeBufferPointer { buffer in
+            (try? JSONParser.members(buffer, in: range))?.map(\.key)
+        }
+    }
+
+    private static func scan(
+        _ frame: [UInt8]
+    ) throws(JSONParseError) -> (
+        topLevel: JSONParser.TopLevel, hazards: JSONParser.Hazards
+    ) {
+        let result: Result<(JSONParser.TopLevel, JSONParser.Hazards), JSONParseError> = frame.withUnsafeBufferPointer {
+            buffer in
+            do throws(JSONParseError) {
+                return .success(try JSONParser.scan(buffer))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// `frame` (already valid JSON) with raw CRs as spaces and U+2028, U+2029, U+0085 as escapes.
+    ///
+    /// Valid JSON has a raw CR only as whitespace and these characters only inside strings, and UTF-8
+    /// is self-synchronising, so a byte scan finds exactly them.
+    static func rewrite(_ frame: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(frame.count + 16)
+        var index = 0
+        let count = frame.count
+        while index < count {
+            let byte = frame[index]
+            if byte == 0x0D {
+                output.append(0x20)
+            } else if byte == 0xE2, index + 2 < count, frame[index + 1] == 0x80,
+                frame[index + 2] == 0xA8 || frame[index + 2] == 0xA9
+            {
+                output.append(contentsOf: frame[index + 2] == 0xA8 ? escape2028 : escape2029)
+                index += 3
+                continue
+            } else if byte == 0xC2, index + 1 < count, frame[index + 1] == 0x85 {
+                output.append(contentsOf: escape0085)
+                index += 2
+                continue
+            } else {
+                output.append(byte)
+            }
+            index += 1
+        }
+        return output
+    }
+
+    private static let escape2028 = Array("\\u2028".utf8)
+    private static let escape2029 = Array("\\u2029".utf8)
+    private static let escape0085 = Array("\\u0085".utf8)
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+}
