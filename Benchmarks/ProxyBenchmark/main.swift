@@ -2,6 +2,7 @@
 //
 //   swift build -c release --product mcp-firewall-bench --product mcp-firewall --product example-hr-server
 //   .build/release/mcp-firewall-bench [--calls 5000] [--pipelined-calls 20000] [--in-flight 64] [--large-mb 10]
+//       [--adversarial-mb 1]
 //
 // Every figure is taken in one run, direct and proxied side by side, through the same client code.
 
@@ -21,6 +22,7 @@ struct Options {
     var largeMegabytes = 10
     var largeRuns = 5
     var inProcessOnly = false
+    var adversarialMegabytes = 1
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -37,6 +39,7 @@ struct Options {
             case "--in-flight": inFlight = value
             case "--large-mb": largeMegabytes = value
             case "--large-runs": largeRuns = value
+            case "--adversarial-mb": adversarialMegabytes = value
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(64)
@@ -47,6 +50,9 @@ struct Options {
 
 if CommandLine.arguments.dropFirst().first == "bare-relay" {
     BareRelay.run(Array(CommandLine.arguments.dropFirst(2)))
+}
+if CommandLine.arguments.dropFirst().first == "adversarial-shape" {
+    AdversarialFrames.runShape(Array(CommandLine.arguments.dropFirst(2)))
 }
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let products = URL(
@@ -205,6 +211,8 @@ if options.inProcessOnly {
     print("firewall CPU per allowed call, in process: \(inProcess.perCallMicros) µs")
     exit(0)
 }
+AdversarialFrames.report(executable: products + "/mcp-firewall-bench", megabytes: options.adversarialMegabytes)
+print("")
 let runs = try await measureAll([server, [products + "/mcp-firewall-bench", "bare-relay"] + server, proxied])
 let (direct, floor, proxy) = (runs[0], runs[1], runs[2])
 func fmt(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }

@@ -127,12 +127,7 @@ extension RelaySession {
                 outcome: "rpc_error", call: call, id: id, tool: tool, isError: true, errorCode: code,
                 durationMilliseconds: duration)
         default:
-            let isError = frame.withUnsafeBufferPointer { buffer -> Bool in
-                guard let range = message.resultRange, let members = try? JSONParser.members(buffer, in: range),
-                    let flag = members.first(where: { $0.key == "isError" })?.value
-                else { return false }
-                return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[flag]))) == .bool(true)
-            }
+            let isError = message.resultValue("isError") == .bool(true)
             return .init(
                 outcome: isError ? "tool_error" : "ok", call: call, id: id, tool: tool, isError: isError,
                 errorCode: nil, durationMilliseconds: duration)
@@ -144,15 +139,9 @@ extension RelaySession {
     private func noteServerInputRequired(
         _ frame: [UInt8], _ message: ServerMessage, tool: String, origin: RelayState.ApprovalContinuation.Origin
     ) {
-        let serverState = frame.withUnsafeBufferPointer { buffer -> String? in
-            guard let range = message.resultRange, let members = try? JSONParser.members(buffer, in: range),
-                let kind = members.first(where: { $0.key == "resultType" })?.value,
-                (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[kind]))) == .string("input_required"),
-                let state = members.first(where: { $0.key == "requestState" })?.value
-            else { return nil }
-            return (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[state])))?.stringValue
-        }
-        guard let serverState else { return }
+        guard message.resultValue("resultType") == .string("input_required"),
+            let serverState = message.resultValue("requestState")?.stringValue
+        else { return }
         let now = Posix.now()
         let expiresAt = now + Double(DurationText.milliseconds(policy.approval.timeout)) / 1000
         state.withLock {
@@ -183,7 +172,7 @@ extension RelaySession {
 
     private func negotiatedRecord(_ frame: [UInt8], resultRange: Range<Int>) -> AuditEvent {
         let result = frame.withUnsafeBufferPointer {
-            try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[resultRange]))
+            try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[resultRange]), rules: .structureOnly)
         }
         let params = state.withLock { state in
             state.negotiated = true

@@ -178,6 +178,26 @@ struct MessageReadingTests {
                 == #"{"jsonrpc":"2.0", "id":1,"result":{"content":[{"type":"text","text":"\u2029"}]}}"#)
     }
 
+    /// The proxy's own messages quote what the peer sent (a method, a key): they must not split lines either.
+    @Test func theProxysOwnJSONEscapesEveryLineSeparator() {
+        var writer = JSONWriter()
+        writer.string("a\u{2028}b\u{2029}c\u{0085}d\re")
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #""a\u2028b\u2029c\u0085d\re""#)
+        let reply = ProxyReply.error(id: nil, code: -32601, message: "Method not found: \"to\u{0085}ols/call\"")
+        #expect(
+            !String(decoding: reply, as: UTF8.self).unicodeScalars.contains { $0.properties.isWhitespace && $0 != " " })
+    }
+
+    @Test func aRefusedServerAnswerIsMatchedByItsExactID() {
+        let text = #"{"jsonrpc":"2.0","id":8,"Id":7,"result":{"tools":[{"name":"hidden"}]}}"#
+        let message = ServerMessage.decode(bytes(text))
+        guard case .unparseable = message.kind else {
+            Issue.record("read as \(message.kind)")
+            return
+        }
+        #expect(message.salvagedID == .number("8"))
+    }
+
     // MARK: - Ids
 
     @Test func idTwinsAreTheSameTextOfTheOtherType() {

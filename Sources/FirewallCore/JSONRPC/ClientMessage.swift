@@ -140,12 +140,12 @@ package struct ClientMessage: Sendable {
         return message
     }
 
-    /// The id of a frame refused by the key rules, read leniently so the error can answer the request;
-    /// nil when even that reading is ambiguous.
+    /// The id of a frame refused by the key rules, read leniently (the one exact `id`, variants ignored)
+    /// so that an error can answer the request; nil when there is no single exact `id`.
     static func salvageID(_ frame: [UInt8]) -> RequestID? {
         frame.withUnsafeBufferPointer { buffer -> RequestID? in
             guard case .object(let members)? = try? JSONParser.topLevelMembers(buffer, rules: .structureOnly),
-                members.filter({ KeySkeleton.of($0.key) == "id" }).count == 1,
+                members.filter({ $0.key == "id" }).count == 1,
                 let range = members.first(where: { $0.key == "id" })?.value,
                 let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly)
             else { return nil }

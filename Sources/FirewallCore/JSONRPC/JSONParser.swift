@@ -38,6 +38,10 @@ package struct JSONParser {
     private var depth = 0
     private var ledger: KeyLedger
     private(set) var hazards = Hazards()
+    /// When set, `scan` also records the members of every top-level member whose value is an object.
+    private var collectChildren = false
+    private var children: [(key: String, value: Range<Int>)] = []
+    private var childMembers: [String: [(key: String, value: Range<Int>)]] = [:]
 
     private init(_ bytes: UnsafeBufferPointer<UInt8>, start: Int = 0, maxDepth: Int, rules: KeyRules) {
         self.bytes = bytes
@@ -112,6 +116,19 @@ package struct JSONParser {
         return (topLevel, parser.hazards)
     }
 
+    /// `scan`, plus the members (key, value range) of each top-level member whose value is an object,
+    /// so that a message's `params`, `result` or `error` can be read without a second pass.
+    package static func scanWithChildren(
+        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
+    ) throws(JSONParseError) -> (
+        topLevel: TopLevel, hazards: Hazards, children: [String: [(key: String, value: Range<Int>)]]
+    ) {
+        var parser = JSONParser(buffer, maxDepth: maxDepth, rules: rules)
+        parser.collectChildren = true
+        let topLevel = try parser.scanTopLevel()
+        return (topLevel, parser.hazards, parser.childMembers)
+    }
+
     private mutating func scanTopLevel() throws(JSONParseError) -> TopLevel {
         skipWhitespace()
         guard index < bytes.count else { throw error("empty message") }
@@ -131,13 +148,15 @@ package struct JSONParser {
         } else {
             while true {
                 skipWhitespace()
-                let key = try parseKey()
+                let key = try readKey(build: true)!
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
                 skipWhitespace()
                 let valueStart = index
+                if collectChildren { children = [] }
                 try skipValue()
                 members.append((key, valueStart..<index))
+                if collectChildren, bytes[valueStart] == UInt8(ascii: "{") { childMembers[key] = children }
                 skipWhitespace()
                 guard let next = peek() else { throw error("unterminated object") }
                 index += 1
@@ -154,12 +173,42 @@ package struct JSONParser {
         return .object(members)
     }
 
-    /// Reads one object key and records it in the ledger, which may refuse it.
-    private mutating func parseKey() throws(JSONParseError) -> String {
+    /// Reads one object key and records it in the ledger, which may refuse it; the key when `build`.
+    ///
+    /// A plain ASCII key with no escapes (nearly every key) is checked straight from the frame's bytes.
+    private mutating func readKey(build: Bool) throws(JSONParseError) -> String? {
         let keyStart = index
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string") }
+        guard build || ledger.checksKeys else {
+            try skipString()
+            return nil
+        }
+        var cursor = index + 1
+        while cursor < bytes.count {
+            let byte = bytes[cursor]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { break }
+            cursor += 1
+        }
+        if cursor < bytes.count && bytes[cursor] == UInt8(ascii: "\"") {
+            let raw = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<cursor])
+            index = cursor + 1
+            if let refusal = ledger.insertASCII(raw, keyOffset: keyStart) {
+                throw refused(refusal, key: String(decoding: raw, as: UTF8.self), at: keyStart)
+            }
+            return build ? String(decoding: raw, as: UTF8.self) : nil
+        }
         let key = try parseString()
-        if let reason = ledger.insert(key) { throw JSONParseError(offset: keyStart, reason: reason) }
+        if let refusal = ledger.insert(key, keyOffset: keyStart) { throw refused(refusal, key: key, at: keyStart) }
         return key
+    }
+
+    private func refused(_ refusal: KeyLedger.Refusal, key: String, at offset: Int) -> JSONParseError {
+        let bytes = self.bytes
+        let reason = KeyLedger.reason(refusal, key: key) { start in
+            var reader = JSONParser(bytes, start: start, maxDepth: 1, rules: .structureOnly)
+            return (try? reader.parseString()) ?? "?"
+        }
+        return JSONParseError(offset: offset, reason: reason)
     }
 
     /// The index just past the one value starting at `start`, which must end by `limit`.
@@ -219,7 +268,7 @@ package struct JSONParser {
         }
         while true {
             skipWhitespace()
-            let key = try parseKey()
+            let key = try readKey(build: true)!
             skipWhitespace()
             try expect(UInt8(ascii: ":"))
             skipWhitespace()
@@ -277,11 +326,14 @@ package struct JSONParser {
             }
             while true {
                 skipWhitespace()
-                _ = try parseKey()
+                let collecting = collectChildren && depth == 2
+                let key = try readKey(build: collecting)
                 skipWhitespace()
                 try expect(UInt8(ascii: ":"))
                 skipWhitespace()
+                let valueStart = index
                 try skipValue()
+                if collecting, let key { children.append((key, valueStart..<index)) }
                 skipWhitespace()
                 guard let next = peek() else { throw error("unterminated object") }
                 index += 1

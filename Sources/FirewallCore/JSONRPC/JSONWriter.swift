@@ -144,8 +144,17 @@ package struct JSONWriter: Sendable {
                 let lineSeparator =
                     byte == 0xE2 && index + 2 < utf8.count && utf8[index + 1] == 0x80
                     && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9)
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || lineSeparator
+                let nextLine = byte == 0xC2 && index + 1 < utf8.count && utf8[index + 1] == 0x85
+                guard
+                    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || lineSeparator || nextLine
                 else { continue }
+                if nextLine {
+                    // U+0085 too: `str.splitlines()` ends a line there (docs/message-reading.md).
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+                    bytes.append(contentsOf: Array("\\u0085".utf8))
+                    runStart = index + 2
+                    continue
+                }
                 if lineSeparator {
                     // U+2028/U+2029 are legal in JSON strings but split lines for some readers: escape them.
                     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))

@@ -15,6 +15,16 @@ package struct ServerMessage: Sendable {
     package var kind: Kind
     /// Byte range of the `result` value in `frame`, for results.
     package var resultRange: Range<Int>?
+    /// The members of `result` (key and value range in `frame`) when it is an object, read in the one pass.
+    package var resultMembers: [WireFrame.Member]?
+
+    /// The value of member `key` of `result`.
+    package func resultValue(_ key: String) -> JSONValue? {
+        guard let range = resultMembers?.first(where: { $0.key == key })?.value else { return nil }
+        return frame.withUnsafeBufferPointer {
+            try? JSONParser.parse(UnsafeBufferPointer(rebasing: $0[range]), rules: .structureOnly)
+        }
+    }
     /// The bytes to forward and to record: the frame as received, or the rewrite `WireFrame` made of it.
     package var frame: [UInt8]
     /// What `WireFrame` rewrote in the frame; empty when `frame` is the frame as received.
@@ -40,9 +50,7 @@ package struct ServerMessage: Sendable {
         do {
             try ProtocolKeys.check(members.map(\.key), in: "the message")
             for key in ["result", "error"] {
-                if let range = wire.range(of: key), let keys = wire.keys(in: range) {
-                    try ProtocolKeys.check(keys, in: key)
-                }
+                if let members = wire.children[key] { try ProtocolKeys.check(members.lazy.map(\.key), in: key) }
             }
         } catch {
             return unparseable(error.description)
@@ -57,6 +65,7 @@ package struct ServerMessage: Sendable {
         } else if let resultRange = wire.range(of: "result"), let id {
             message.kind = .result(id: id)
             message.resultRange = resultRange
+            message.resultMembers = wire.children["result"]
         } else if members.contains(where: { $0.key == "error" }) {
             let code = value("error")?["code"]?.doubleValue.flatMap { Int(exactly: $0) }
             message.kind = .error(id: id, code: code)

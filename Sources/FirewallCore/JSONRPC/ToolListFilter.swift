@@ -25,18 +25,22 @@ package enum ToolListFilter {
 
     /// Filters the `result.tools` array of `frame`, dropping tools for which `remove` returns true.
     ///
-    /// Returns nil when the frame has no well-formed `result.tools` array; the caller must then withhold it.
+    /// `frame` is a server frame that `WireFrame` admitted (`ServerMessage.frame`): the key rules already
+    /// held for all of it. Returns nil when it has no well-formed `result.tools` array; the caller must then
+    /// withhold it.
     package static func filter(_ frame: [UInt8], resultRange: Range<Int>, remove: (ListedTool) -> Bool) -> Outcome? {
         frame.withUnsafeBufferPointer { buffer -> Outcome? in
-            guard let members = try? JSONParser.members(buffer, in: resultRange),
+            guard let members = try? JSONParser.members(buffer, in: resultRange, rules: .structureOnly),
                 let toolsRange = members.first(where: { $0.key == "tools" })?.value,
-                let elementRanges = try? JSONParser.elements(buffer, in: toolsRange)
+                let elementRanges = try? JSONParser.elements(buffer, in: toolsRange, rules: .structureOnly)
             else { return nil }
             var listed: [ListedTool] = []
             var kept: [Range<Int>] = []
             var removed: [String] = []
             for range in elementRanges {
-                guard let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])),
+                guard
+                    let value = try? JSONParser.parse(
+                        UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly),
                     isExactlyNamed(value), isExactlyNamed(value["annotations"] ?? .object([])),
                     let name = value["name"]?.stringValue
                 else {

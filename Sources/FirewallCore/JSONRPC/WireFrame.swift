@@ -13,6 +13,8 @@ package struct WireFrame: Sendable {
     package let members: [Member]?
     /// What was rewritten; empty when `bytes` is the frame as received.
     package let rewrites: JSONParser.Hazards
+    /// The members of each top-level member whose value is an object (`params`, `result`, `error`).
+    package let children: [String: [Member]]
 
     /// One top-level `"key": value`, with the value's byte range in `bytes`.
     package typealias Member = (key: String, value: Range<Int>)
@@ -28,6 +30,7 @@ package struct WireFrame: Sendable {
         }
         self.bytes = bytes
         self.rewrites = hazards
+        self.children = scanned.children
         if case .object(let members) = scanned.topLevel {
             self.members = members
         } else {
@@ -45,17 +48,19 @@ package struct WireFrame: Sendable {
         members?.first { $0.key == key }?.value
     }
 
-    /// Member `key`'s value, parsed under the wire rules.
+    /// Member `key`'s value. The key rules already held for every byte of the frame, so it is parsed
+    /// for structure only.
     package func value(of key: String) throws(JSONParseError) -> JSONValue? {
         guard let range = range(of: key) else { return nil }
         return try value(in: range)
     }
 
-    /// The value spanning `range` of `bytes`, parsed under the wire rules.
+    /// The value spanning `range` of `bytes` (which the key rules already held for).
     package func value(in range: Range<Int>) throws(JSONParseError) -> JSONValue {
         let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
             do throws(JSONParseError) {
-                return .success(try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range])))
+                return .success(
+                    try JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly))
             } catch {
                 return .failure(error)
             }
@@ -63,22 +68,14 @@ package struct WireFrame: Sendable {
         return try result.get()
     }
 
-    /// The keys of the object spanning `range` of `bytes`; nil when it is not an object.
-    package func keys(in range: Range<Int>) -> [String]? {
-        bytes.withUnsafeBufferPointer { buffer in
-            (try? JSONParser.members(buffer, in: range))?.map(\.key)
-        }
-    }
+    private typealias Scan = (
+        topLevel: JSONParser.TopLevel, hazards: JSONParser.Hazards, children: [String: [Member]]
+    )
 
-    private static func scan(
-        _ frame: [UInt8]
-    ) throws(JSONParseError) -> (
-        topLevel: JSONParser.TopLevel, hazards: JSONParser.Hazards
-    ) {
-        let result: Result<(JSONParser.TopLevel, JSONParser.Hazards), JSONParseError> = frame.withUnsafeBufferPointer {
-            buffer in
+    private static func scan(_ frame: [UInt8]) throws(JSONParseError) -> Scan {
+        let result: Result<Scan, JSONParseError> = frame.withUnsafeBufferPointer { buffer in
             do throws(JSONParseError) {
-                return .success(try JSONParser.scan(buffer))
+                return .success(try JSONParser.scanWithChildren(buffer))
             } catch {
                 return .failure(error)
             }
