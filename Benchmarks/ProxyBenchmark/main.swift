@@ -150,6 +150,25 @@ func largeResult(_ client: StdioClient, bytes: Int, runs: Int, firstID: Int) asy
     return samples.sorted()[samples.count / 2]
 }
 
+/// Median milliseconds for a call whose arguments are `bytes` of small numbers (the shape that costs
+/// most per byte to read), answered by the server with an error for the unknown argument.
+func largeCall(_ client: StdioClient, bytes: Int, runs: Int, firstID: Int) async -> Double {
+    let padding = "[" + Array(repeating: "1", count: bytes / 2).joined(separator: ",") + "]"
+    var samples: [Double] = []
+    let clock = ContinuousClock()
+    for run in 0..<runs {
+        let id = firstID + run
+        let frame = callFrame(
+            id, tool: "get_employee", arguments: #"{"employee_id":"E-1001","padding":"# + padding + "}")
+        let elapsed = await clock.measure {
+            let reply = await client.request(frame, id: .number(String(id)))
+            precondition(reply != nil, "the large call was not answered")
+        }
+        samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+    }
+    return samples.sorted()[samples.count / 2]
+}
+
 /// Peak resident set size of `pid` in MiB, from /proc.
 func peakRSS(_ pid: pid_t) -> Double {
     guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -169,6 +188,8 @@ struct Run {
     var large = 0.0
     var rss = 0.0
     var rssBeforeLarge = 0.0
+    var call = 0.0
+    var rssAfterCall = 0.0
 }
 
 /// Measures the three set-ups side by side. Latency rounds are interleaved (direct, relay, proxy,
@@ -195,6 +216,9 @@ func measureAll(_ setups: [[String]]) async throws -> [Run] {
                     runs[index].throughput = await throughput(
                         client, total: options.pipelinedCalls, inFlight: options.inFlight, firstID: 30_000_000)
                     runs[index].rssBeforeLarge = peakRSS(client.process.pid)
+                    runs[index].call = await largeCall(
+                        client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 50_000_000)
+                    runs[index].rssAfterCall = peakRSS(client.process.pid)
                     runs[index].large = await largeResult(
                         client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 40_000_000)
                     runs[index].rss = peakRSS(client.process.pid)
@@ -230,10 +254,16 @@ row(
 row(
     "\(options.largeMegabytes) MB result (ms, median of \(options.largeRuns))", fmt(direct.large), fmt(floor.large),
     fmt(proxy.large), "\(fmt(proxy.large / direct.large, 2))×", "\(fmt(proxy.large / floor.large, 2))×")
+row(
+    "\(options.largeMegabytes) MB call of small numbers (ms, median of \(options.largeRuns))", fmt(direct.call),
+    fmt(floor.call), fmt(proxy.call), "\(fmt(proxy.call / direct.call, 2))×", "\(fmt(proxy.call / floor.call, 2))×")
 row("firewall CPU per allowed call, in process (µs)", "", "", fmt(inProcess.perCallMicros), "", "")
 row(
     "peak RSS before the large results (MiB)", "\(fmt(direct.rssBeforeLarge)) (server)",
     "\(fmt(floor.rssBeforeLarge)) (relay)", "\(fmt(proxy.rssBeforeLarge)) (proxy)", "", "")
+row(
+    "peak RSS after the large calls (MiB)", "\(fmt(direct.rssAfterCall)) (server)",
+    "\(fmt(floor.rssAfterCall)) (relay)", "\(fmt(proxy.rssAfterCall)) (proxy)", "", "")
 row("peak RSS (MiB)", "\(fmt(direct.rss)) (server)", "\(fmt(floor.rss)) (relay)", "\(fmt(proxy.rss)) (proxy)", "", "")
 print("")
 print(

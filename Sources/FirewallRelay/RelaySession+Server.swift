@@ -223,7 +223,8 @@ extension RelaySession {
             record(
                 .decision(
                     .init(
-                        call: hold.call, id: id, era: hold.era, arguments: hold.arguments, policy: hold.decision,
+                        call: hold.call, id: id, era: hold.era, arguments: JSONSlice(hold.arguments),
+                        policy: hold.decision,
                         final: .deny, decidedBy: Approver(kind: .policy, channel: "none"),
                         approval: .init(
                             approvalID: hold.approvalID, outcome: .cancelled,

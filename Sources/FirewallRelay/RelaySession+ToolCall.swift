@@ -5,12 +5,14 @@ extension RelaySession {
     /// Classifies, decides, audits (write-ahead) and then forwards, refuses or holds a `tools/call`.
     func handleToolCall(_ frame: [UInt8], _ message: ClientMessage, id: RequestID) {
         let tool = message.toolName ?? ""
-        let arguments = message.toolArguments
+        // Read where they lie in the frame: the policy builds only what its rules name (no tree of the
+        // whole arguments on the allow and deny paths), and the audit writes the server's very bytes.
+        let arguments = message.toolArgumentsSlice
         let (call, annotations, ended) = state.withLock { state in
             (state.nextCall(), state.annotations[tool], state.serverEnded)
         }
         let era = message.era
-        let decision = policy.evaluate(tool: tool, arguments: arguments, annotations: annotations)
+        let decision = policy.evaluate(tool: tool, lookingUp: arguments, annotations: annotations)
         let incoming = AuditEvent.message(clientMessageRecord(frame, message, call: call))
         let byPolicy = Approver(kind: .policy, channel: "policy")
 
@@ -51,7 +53,7 @@ extension RelaySession {
             deny(id: id, call: call, era: era, text: ProxyReply.denialText(decision), events: [incoming, decided])
         case .confirm:
             confirm(
-                frame, message, id: id, call: call, era: era, arguments: arguments, decision: decision,
+                frame, message, id: id, call: call, era: era, arguments: arguments.value, decision: decision,
                 incoming: incoming)
         }
     }
@@ -186,8 +188,8 @@ extension RelaySession {
     ) -> AuditEvent {
         .decision(
             .init(
-                call: call.number, id: call.id, era: call.era, arguments: call.arguments, policy: call.decision,
-                final: final, decidedBy: approver, approval: approval))
+                call: call.number, id: call.id, era: call.era, arguments: call.message.toolArgumentsSlice,
+                policy: call.decision, final: final, decidedBy: approver, approval: approval))
     }
 
     /// Holds the call and asks `channels`; the coordinator calls back with the answer.
@@ -333,7 +335,7 @@ extension RelaySession {
         )
         let decided = AuditEvent.decision(
             .init(
-                call: held.call, id: id, era: held.era, arguments: held.arguments, policy: held.decision,
+                call: held.call, id: id, era: held.era, arguments: JSONSlice(held.arguments), policy: held.decision,
                 final: approved ? .allow : .deny, decidedBy: response.approver, approval: approval)
         )
         logger.info(

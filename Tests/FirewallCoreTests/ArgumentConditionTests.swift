@@ -129,6 +129,9 @@ struct ArgumentConditionTests {
         case (.holds, .holds), (.fails, .fails), (.error, .error): break
         default: Issue.record("expected \(testCase.expected), got \(outcome)")
         }
+        // The relay reads arguments where they lie in the frame: the same outcome, message included.
+        let frame = bytes(" " + testCase.arguments + " ")
+        #expect(rule.conditionsOutcome(JSONSlice(frame, range: 0..<frame.count)) == outcome)
     }
 
     @Test func typeErrorsNameTheArgumentAndTheRule() throws {
@@ -142,6 +145,6 @@ struct ArgumentConditionTests {
         let condition = ArgumentCondition(
             path: "files.0.path", operators: [], location: SourceLocation(file: "p", line: 1, column: 1))
         #expect(condition.components == ["files", "0", "path"])
-        #expect(condition.evaluate(.object([])) == .holds)
+        #expect(condition.evaluate(JSONValue.object([])) == .holds)
     }
 }

@@ -31,7 +31,8 @@ struct AuditRecordEncoderTests {
                     timeoutMilliseconds: 120_000)),
             .decision(
                 .init(
-                    call: 1, id: .string("r\"1"), era: .legacy, arguments: arguments, policy: decision, final: .allow,
+                    call: 1, id: .string("r\"1"), era: .legacy, arguments: JSONSlice(arguments), policy: decision,
+                    final: .allow,
                     decidedBy: Approver(kind: .human, channel: "terminal", identity: "ana", comment: "ok\r\nfine"),
                     approval: .init(
                         approvalID: "ap-1", outcome: .approved, detail: "approved at the terminal", requestedAt: 10,

@@ -47,6 +47,20 @@ struct LineFramerTests {
         #expect(framer.finish() == nil)
     }
 
+    /// Large frames are handed over without a copy; what follows them in the buffer must survive that.
+    @Test(arguments: [1000, 65536, 70001, 1 << 20])
+    func handsOverLargeFramesKeepingWhatFollows(chunkSize: Int) {
+        let frames =
+            (0..<4).map { index in
+                [UInt8](repeating: UInt8(ascii: "a") + UInt8(index), count: (64 << 10) + index * 50_000 - 1 + index)
+            } + [bytes("{}"), [UInt8](repeating: UInt8(ascii: "z"), count: 200_000)]
+        var framer = LineFramer()
+        let events = feed(frames.flatMap { $0 + [0x0A] }, chunkSize: chunkSize, into: &framer)
+        let identical = events == frames.map { .frame($0) }
+        #expect(identical)
+        #expect(!framer.hasPartialFrame)
+    }
+
     @Test func passesATwelveMegabyteLineIntact() throws {
         var line = [UInt8](repeating: UInt8(ascii: "a"), count: 12 << 20)
         for index in stride(from: 0, to: line.count, by: 997) {

@@ -98,6 +98,26 @@ struct MessageReadingTests {
         #expect(lone?.message.contains(#"key "Name""#) == true)
     }
 
+    /// Objects past eight keys are checked when they close (a radix sort of the key hashes): the same
+    /// refusals, naming the same keys, wherever in the object the two keys are.
+    @Test(arguments: [(3, 90), (0, 199), (150, 151), (8, 9)])
+    func largeObjectsAreCheckedLikeSmallOnes(first: Int, second: Int) {
+        func frame(_ keyAt: (Int) -> String) -> String {
+            let members = (0..<200).map { "\"\(keyAt($0))\":\($0)" }.joined(separator: ",")
+            return #"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"w","arguments":{"#
+                + members + "}}}"
+        }
+        let variant = rejection(frame { $0 == first ? "path" : $0 == second ? "Path" : "k\($0)" })
+        #expect(variant?.message.contains(#"keys "path" and "Path""#) == true)
+        #expect(variant?.id == .number("4"))
+        let duplicate = rejection(frame { $0 == first || $0 == second ? "same" : "k\($0)" })
+        #expect(duplicate?.message.contains(#"duplicate key "same""#) == true)
+        let nested = rejection(frame { $0 == second ? "o\":{\"a\":1,\"A" : "k\($0)" })
+        #expect(nested?.message.contains(#"keys "a" and "A""#) == true)
+        _ = try? ClientMessage.decode(bytes(frame { "k\($0)" }))
+        #expect(throws: Never.self) { try ClientMessage.decode(bytes(frame { "k\($0)" })) }
+    }
+
     static let legitimateFrames: [String] = [
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"constructor":"Foo","prototype":1}}}"#,
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"a":{"b":1},"c":{"b":2}}}}"#,

@@ -140,21 +140,24 @@ struct ApprovalFlowReportTests {
                     timeoutMilliseconds: 60_000, racing: ["webhook", "terminal"], binding: "abc")),
             .decision(
                 .init(
-                    call: 1, id: .number("1"), era: .legacy, arguments: arguments, policy: decision, final: .allow,
+                    call: 1, id: .number("1"), era: .legacy, arguments: JSONSlice(arguments), policy: decision,
+                    final: .allow,
                     decidedBy: alice,
                     approval: .init(
                         approvalID: "approval-1", outcome: .approved, detail: "approved by alice via the webhook",
                         requestedAt: 1_700_000_000, decidedAt: 1_700_000_002, grantCreated: grant))),
             .decision(
                 .init(
-                    call: 2, id: .number("2"), era: .legacy, arguments: arguments, policy: decision, final: .allow,
+                    call: 2, id: .number("2"), era: .legacy, arguments: JSONSlice(arguments), policy: decision,
+                    final: .allow,
                     decidedBy: alice,
                     approval: .init(
                         approvalID: "approval-2", outcome: .approved, detail: "covered", requestedAt: 1_700_000_003,
                         decidedAt: 1_700_000_003, grantID: "approval-1"))),
             .decision(
                 .init(
-                    call: 3, id: .number("3"), era: .modern, arguments: arguments, policy: decision, final: .deny,
+                    call: 3, id: .number("3"), era: .modern, arguments: JSONSlice(arguments), policy: decision,
+                    final: .deny,
                     decidedBy: Approver(kind: .policy, channel: "elicitation"),
                     approval: .init(
                         approvalID: "approval-3", outcome: .invalid, detail: "forged", requestedAt: 1_700_000_004,

@@ -134,7 +134,8 @@ package enum AuditEvent: Sendable {
         package var call: Int
         package var id: RequestID
         package var era: ProtocolEra
-        package var arguments: JSONValue
+        /// The arguments as the server reads them: the bytes of the forwarded frame, written as they are.
+        package var arguments: JSONSlice
         package var policy: PolicyDecision
         /// allow or deny: what actually happens to the call.
         package var final: Decision
@@ -142,7 +143,7 @@ package enum AuditEvent: Sendable {
         package var approval: ApprovalTrace?
 
         package init(
-            call: Int, id: RequestID, era: ProtocolEra, arguments: JSONValue, policy: PolicyDecision, final: Decision,
+            call: Int, id: RequestID, era: ProtocolEra, arguments: JSONSlice, policy: PolicyDecision, final: Decision,
             decidedBy: Approver, approval: ApprovalTrace? = nil
         ) {
             self.call = call

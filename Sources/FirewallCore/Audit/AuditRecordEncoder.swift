@@ -112,7 +112,12 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("era", record.era.rawValue)
         writer.field("tool", policy.tool)
         writer.key("arguments")
-        writer.value(record.arguments)
+        if record.arguments.bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            // A record is one line: whitespace that would break it is rewritten by writing the value anew.
+            writer.value(record.arguments.value)
+        } else {
+            writer.raw(record.arguments.bytes)
+        }
         writer.field("class", policy.toolClass.rawValue)
         writer.field("class_source", policy.classSource.label)
         writer.field("policy_decision", policy.decision.rawValue)

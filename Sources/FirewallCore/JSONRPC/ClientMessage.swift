@@ -10,12 +10,15 @@ package struct ClientMessage: Sendable {
     }
 
     package var kind: Kind
-    /// `params` fully parsed (key rules applied at every depth), when present.
+    /// `params` parsed (key rules applied at every depth), when present; for `tools/call` without
+    /// `arguments`, which stay in the frame as `arguments`.
     package var params: JSONValue?
     /// The bytes to forward and to record: the frame as received, or the rewrite `WireFrame` made of it.
     package var frame: [UInt8]
     /// What `WireFrame` rewrote in the frame; empty when `frame` is the frame as received.
     package var rewrites: JSONParser.Hazards = .init()
+    /// For `tools/call`: `params.arguments`, left in the frame (it is not part of `params`).
+    package var arguments: JSONSlice?
 
     package var method: String? {
         switch kind {
@@ -96,7 +99,26 @@ package struct ClientMessage: Sendable {
             throw reject(error.description)
         }
         guard try value("jsonrpc") == .string("2.0") else { throw reject("jsonrpc must be \"2.0\"") }
-        let params = try value("params")
+        // A call's arguments are not built as a tree: they stay in the frame, read where they lie.
+        var arguments: JSONSlice?
+        var params: JSONValue?
+        if try value("method") == .string("tools/call"), let children = wire.children["params"] {
+            var fields: [JSONValue.Member] = []
+            for child in children {
+                if child.key == "arguments" {
+                    arguments = JSONSlice(wire.bytes, range: child.value)
+                    continue
+                }
+                do {
+                    fields.append(.init(child.key, try wire.value(in: child.value)))
+                } catch {
+                    throw reject("params: \(error)")
+                }
+            }
+            params = .object(fields)
+        } else {
+            params = try value("params")
+        }
         if let params, case .object(let fields) = params {
             try checkVariants(fields, in: "params", id: id, code: JSONRPCErrorCode.invalidParams)
             if case .object(let meta)? = params["_meta"] {
@@ -114,6 +136,7 @@ package struct ClientMessage: Sendable {
                 kind: id.map { .request(id: $0, method: method) } ?? .notification(method: method), params: params,
                 frame: wire.bytes)
             message.rewrites = wire.rewrites
+            message.arguments = arguments
             if method != "tools/call", Self.disguises(method, as: "tools/call") {
                 // MCP methods are case-sensitive, but a lenient server could still run `Tools/Call` or
                 // `tools/call\u0000`: a near-miss of the policed method is refused, never relayed.
@@ -192,8 +215,8 @@ package struct ClientMessage: Sendable {
                 message: "Invalid params: tool name \(name.debugDescription) is empty or has control characters", id: id
             )
         }
-        if let arguments = params?["arguments"] {
-            guard case .object = arguments else {
+        if let arguments {
+            guard arguments.bytes.first == UInt8(ascii: "{") else {
                 throw Rejection(
                     code: JSONRPCErrorCode.invalidParams,
                     message: "Invalid params: tools/call \"arguments\" must be an object", id: id)
@@ -204,8 +227,12 @@ package struct ClientMessage: Sendable {
     /// For `tools/call`: the tool name.
     package var toolName: String? { params?["name"]?.stringValue }
 
-    /// For `tools/call`: the arguments object (empty when absent).
-    package var toolArguments: JSONValue { params?["arguments"] ?? .object([]) }
+    /// For `tools/call`: the arguments object (empty when absent), in the frame's own bytes.
+    package var toolArgumentsSlice: JSONSlice { arguments ?? JSONSlice(.object([])) }
+
+    /// For `tools/call`: the arguments object (empty when absent), built. Only for paths that need all of
+    /// it (an approval, a grant); the policy and the audit read `toolArgumentsSlice`.
+    package var toolArguments: JSONValue { arguments?.value ?? .object([]) }
 
     private enum ParseFailure {
         case parse

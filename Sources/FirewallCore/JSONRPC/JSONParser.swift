@@ -166,7 +166,7 @@ package struct JSONParser {
                 }
             }
         }
-        ledger.close()
+        try closeObject()
         depth -= 1
         skipWhitespace()
         guard index == bytes.count else { throw error("unexpected data after the JSON value") }
@@ -202,6 +202,13 @@ package struct JSONParser {
         return key
     }
 
+    /// Ends the current object in the ledger, which checks a large object's keys all at once.
+    private mutating func closeObject() throws(JSONParseError) {
+        guard let (refusal, offset) = ledger.close() else { return }
+        var reader = JSONParser(bytes, start: offset, maxDepth: 1, rules: .structureOnly)
+        throw refused(refusal, key: (try? reader.parseString()) ?? "?", at: offset)
+    }
+
     private func refused(_ refusal: KeyLedger.Refusal, key: String, at offset: Int) -> JSONParseError {
         let bytes = self.bytes
         let reason = KeyLedger.reason(refusal, key: key) { start in
@@ -209,6 +216,61 @@ package struct JSONParser {
             return (try? reader.parseString()) ?? "?"
         }
         return JSONParseError(offset: offset, reason: reason)
+    }
+
+    /// Calls `body` with each member (key, value range) of the object starting at `start`, one at a time,
+    /// until it returns false: a search that stores no member. For bytes the key rules already held for.
+    static func forEachMember(
+        _ buffer: UnsafeBufferPointer<UInt8>, objectAt start: Int, _ body: (String, Range<Int>) -> Bool
+    ) throws(JSONParseError) {
+        var parser = JSONParser(buffer, start: start, maxDepth: 256, rules: .structureOnly)
+        try parser.expect(UInt8(ascii: "{"))
+        parser.skipWhitespace()
+        if parser.peek() == UInt8(ascii: "}") { return }
+        while true {
+            parser.skipWhitespace()
+            let key = try parser.parseString()
+            parser.skipWhitespace()
+            try parser.expect(UInt8(ascii: ":"))
+            parser.skipWhitespace()
+            let valueStart = parser.index
+            try parser.skipValue()
+            guard body(key, valueStart..<parser.index) else { return }
+            parser.skipWhitespace()
+            guard let next = parser.peek() else { throw parser.error("unterminated object") }
+            parser.index += 1
+            if next == UInt8(ascii: "}") { return }
+            guard next == UInt8(ascii: ",") else { throw parser.error("expected ',' or '}'") }
+        }
+    }
+
+    /// The range of element `position` of the array starting at `start`, skipping the ones before it.
+    static func element(
+        _ buffer: UnsafeBufferPointer<UInt8>, arrayAt start: Int, position: Int
+    ) throws(JSONParseError) -> Range<Int>? {
+        var parser = JSONParser(buffer, start: start, maxDepth: 256, rules: .structureOnly)
+        try parser.expect(UInt8(ascii: "["))
+        parser.skipWhitespace()
+        if parser.peek() == UInt8(ascii: "]") { return nil }
+        var index = 0
+        while true {
+            parser.skipWhitespace()
+            let valueStart = parser.index
+            try parser.skipValue()
+            if index == position { return valueStart..<parser.index }
+            index += 1
+            parser.skipWhitespace()
+            guard let next = parser.peek() else { throw parser.error("unterminated array") }
+            parser.index += 1
+            if next == UInt8(ascii: "]") { return nil }
+            guard next == UInt8(ascii: ",") else { throw parser.error("expected ',' or ']'") }
+        }
+    }
+
+    /// The decoded string starting at `start`.
+    static func string(_ buffer: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONParseError) -> String {
+        var parser = JSONParser(buffer, start: start, maxDepth: 1, rules: .structureOnly)
+        return try parser.parseString()
     }
 
     /// The index just past the one value starting at `start`, which must end by `limit`.
@@ -258,12 +320,12 @@ package struct JSONParser {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         ledger.open()
-        defer { ledger.close() }
         var members: [JSONValue.Member] = []
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
+            try closeObject()
             return .object(members)
         }
         while true {
@@ -282,6 +344,7 @@ package struct JSONParser {
             }
         }
         depth -= 1
+        try closeObject()
         return .object(members)
     }
 
@@ -317,11 +380,11 @@ package struct JSONParser {
         case UInt8(ascii: "{"):
             try enterContainer()
             ledger.open()
-            defer { ledger.close() }
             skipWhitespace()
             if peek() == UInt8(ascii: "}") {
                 index += 1
                 depth -= 1
+                try closeObject()
                 return
             }
             while true {
@@ -343,6 +406,7 @@ package struct JSONParser {
                 }
             }
             depth -= 1
+            try closeObject()
         case UInt8(ascii: "["):
             try enterContainer()
             skipWhitespace()

@@ -43,8 +43,10 @@ struct KeyLedger {
     private struct Frame {
         var firstEntry: Int
         var arenaStart: Int
-        /// Open-addressing slots holding entry indices (+1; 0 is empty), once the object is large.
-        var table: [Int32]?
+        /// Past `linearLimit` keys the object's keys are only hashed as they come, and checked together
+        /// when it closes: a radix sort of the hashes reads memory in order, where a hash table of a
+        /// 100k-key object would miss the cache on every key.
+        var deferred = false
         /// The object is the value of a `constructor` key: a `prototype` key in it is refused.
         var underConstructor: Bool
     }
@@ -69,16 +71,20 @@ struct KeyLedger {
     /// An object starts.
     mutating func open() {
         frames.append(
-            Frame(firstEntry: entries.count, arenaStart: arena.count, table: nil, underConstructor: pendingConstructor))
+            Frame(
+                firstEntry: entries.count, arenaStart: arena.count, deferred: false,
+                underConstructor: pendingConstructor))
         pendingConstructor = false
     }
 
-    /// The current object ends.
-    mutating func close() {
+    /// The current object ends; a collision among its keys if it was large (its later key's offset too).
+    mutating func close() -> (refusal: Refusal, keyOffset: Int)? {
         let frame = frames.removeLast()
-        entries.removeSubrange(frame.firstEntry...)
-        arena.removeSubrange(frame.arenaStart...)
+        let collision = frame.deferred ? firstCollision(from: frame.firstEntry) : nil
+        entries.removeLast(entries.count - frame.firstEntry)
+        arena.removeLast(arena.count - frame.arenaStart)
         pendingConstructor = false
+        return collision
     }
 
     /// A value that is not an object starts: a `constructor` key before it no longer matters.
@@ -152,30 +158,21 @@ struct KeyLedger {
     private mutating func insert(skeleton: UnsafeBufferPointer<UInt8>, keyOffset: Int) -> Refusal? {
         let frameIndex = frames.count - 1
         let first = frames[frameIndex].firstEntry
-        // Small objects compare bytes and never hash; a hash is taken once an object gets a table.
         var hash = 0
-        if frames[frameIndex].table == nil {
+        if frames[frameIndex].deferred {
+            hash = Self.hash(skeleton)
+        } else {
+            // Small objects compare bytes and never hash.
             for index in first..<entries.count where same(index, skeleton) {
                 return .collision(otherKeyOffset: entries[index].keyOffset)
-            }
-        } else {
-            hash = Self.hash(skeleton)
-            if let existing = lookup(frameIndex, hash: hash, skeleton: skeleton) {
-                return .collision(otherKeyOffset: entries[existing].keyOffset)
             }
         }
         let start = arena.count
         arena.append(contentsOf: skeleton)
         entries.append(Entry(hash: hash, start: Int32(start), count: Int32(skeleton.count), keyOffset: keyOffset))
-        let count = entries.count - first
-        if frames[frameIndex].table != nil {
-            if count * 2 > frames[frameIndex].table!.count {
-                rebuildTable(frameIndex)
-            } else {
-                place(entries.count - 1, in: frameIndex)
-            }
-        } else if count > Self.linearLimit {
-            rebuildTable(frameIndex)
+        if !frames[frameIndex].deferred && entries.count - first > Self.linearLimit {
+            frames[frameIndex].deferred = true
+            for index in first..<entries.count { entries[index].hash = hashOfEntry(index) }
         }
         return nil
     }
@@ -189,41 +186,64 @@ struct KeyLedger {
         }
     }
 
-    private func lookup(_ frameIndex: Int, hash: Int, skeleton: UnsafeBufferPointer<UInt8>) -> Int? {
-        let table = frames[frameIndex].table!
-        let mask = table.count - 1
-        var slot = hash & mask
-        while table[slot] != 0 {
-            let entry = Int(table[slot]) - 1
-            if entries[entry].hash == hash && same(entry, skeleton) { return entry }
-            slot = (slot + 1) & mask
+    private func hashOfEntry(_ index: Int) -> Int {
+        let stored = entries[index]
+        return arena.withUnsafeBufferPointer {
+            Self.hash(UnsafeBufferPointer(rebasing: $0[Int(stored.start)..<Int(stored.start + stored.count)]))
         }
-        return nil
     }
 
-    private mutating func place(_ entry: Int, in frameIndex: Int) {
-        let mask = frames[frameIndex].table!.count - 1
-        var slot = entries[entry].hash & mask
-        while frames[frameIndex].table![slot] != 0 { slot = (slot + 1) & mask }
-        frames[frameIndex].table![slot] = Int32(entry + 1)
+    private func sameEntries(_ lhs: Int, _ rhs: Int) -> Bool {
+        let stored = entries[rhs]
+        return arena.withUnsafeBufferPointer {
+            same(lhs, UnsafeBufferPointer(rebasing: $0[Int(stored.start)..<Int(stored.start + stored.count)]))
+        }
     }
 
-    /// A table of at least four times the entries: lookups stay short, growth is amortised O(1).
-    private mutating func rebuildTable(_ frameIndex: Int) {
-        let first = frames[frameIndex].firstEntry
-        var capacity = 16
-        while capacity < (entries.count - first) * 4 { capacity <<= 1 }
-        frames[frameIndex].table = [Int32](repeating: 0, count: capacity)
-        for entry in first..<entries.count {
-            // 0 marks an entry added while the object was small (a real 0 is only hashed again).
-            if entries[entry].hash == 0 {
-                let stored = entries[entry]
-                entries[entry].hash = arena.withUnsafeBufferPointer {
-                    Self.hash(UnsafeBufferPointer(rebasing: $0[Int(stored.start)..<Int(stored.start + stored.count)]))
+    /// Two entries from `first` on with the same skeleton: the hashes are sorted with their entry
+    /// indices (LSD radix sort on the hash's top 40 bits), so equal hashes end up side by side.
+    private func firstCollision(from first: Int) -> (refusal: Refusal, keyOffset: Int)? {
+        let count = entries.count - first
+        guard count < 1 << 24 else { return nil }
+        var keys = [UInt64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for index in 0..<count {
+                let hash = UInt64(UInt(bitPattern: entries[first + index].hash))
+                buffer[index] = hash & 0xFFFF_FFFF_FF00_0000 | UInt64(index)
+            }
+            initialized = count
+        }
+        var scratch = [UInt64](repeating: 0, count: count)
+        for shift in stride(from: 24, to: 64, by: 10) {
+            var counts = [Int](repeating: 0, count: 1025)
+            for key in keys { counts[Int((key >> UInt64(shift)) & 0x3FF) + 1] += 1 }
+            for digit in 1..<1025 { counts[digit] += counts[digit - 1] }
+            for key in keys {
+                let digit = Int((key >> UInt64(shift)) & 0x3FF)
+                scratch[counts[digit]] = key
+                counts[digit] += 1
+            }
+            swap(&keys, &scratch)
+        }
+        var collision: (refusal: Refusal, keyOffset: Int)?
+        var runStart = 0
+        for position in 1...count {
+            guard position == count || keys[position] >> 24 != keys[runStart] >> 24 else { continue }
+            // A run of equal 40-bit hashes: compare its members for real (rarely more than one).
+            if position - runStart > 1 {
+                let run = keys[runStart..<position].map { first + Int($0 & 0xFF_FFFF) }.sorted()
+                for (offset, later) in run.enumerated() {
+                    for earlier in run[..<offset]
+                    where entries[earlier].hash == entries[later].hash && sameEntries(earlier, later) {
+                        let found = (
+                            Refusal.collision(otherKeyOffset: entries[earlier].keyOffset), entries[later].keyOffset
+                        )
+                        if collision == nil || found.1 < collision!.keyOffset { collision = found }
+                    }
                 }
             }
-            place(entry, in: frameIndex)
+            runStart = position
         }
+        return collision
     }
 
     /// The message for a refusal; `keyAt` reads the key whose string starts at an offset.

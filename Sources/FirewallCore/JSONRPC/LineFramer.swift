@@ -17,6 +17,9 @@ package struct LineFramer: Sendable {
     private var discarding = false
     private var discardedCount = 0
 
+    /// Frames at least this large are handed over without a copy when they start the buffer.
+    private static let handOverBytes = 64 << 10
+
     package init(maxFrameBytes: Int = 64 << 20) {
         self.maxFrameBytes = maxFrameBytes
     }
@@ -43,6 +46,17 @@ package struct LineFramer: Sendable {
         while let newline = buffer[scanned...].firstIndex(of: 0x0A) {
             if newline - start > maxFrameBytes {
                 events.append(.oversized(byteCount: newline - start))
+            } else if start == 0 && newline >= Self.handOverBytes {
+                // A large frame that starts the buffer is handed over as the buffer itself, not copied:
+                // a 60 MB call then costs its bytes once here, not twice.
+                var frame: [UInt8] = []
+                swap(&frame, &buffer)
+                buffer = Array(frame[(newline + 1)...])
+                frame.removeSubrange(newline...)
+                events.append(.frame(frame))
+                start = 0
+                scanned = 0
+                continue
             } else {
                 events.append(.frame(Array(buffer[start..<newline])))
             }

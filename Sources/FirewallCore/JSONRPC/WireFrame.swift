@@ -21,12 +21,19 @@ package struct WireFrame: Sendable {
 
     /// Reads `frame` under the wire rules, rewriting line-splitting bytes.
     package init(_ frame: [UInt8]) throws(JSONParseError) {
-        var scanned = try Self.scan(frame)
+        var scanned = try Self.scan(frame, rules: .wire)
         let hazards = scanned.hazards
         var bytes = frame
-        if !hazards.isEmpty {
+        if hazards.lineSeparators {
+            // Escapes are longer than the characters: the ranges move, so the rewrite is read again, for
+            // its structure only (the keys it decodes to are the ones just checked).
             bytes = Self.rewrite(frame)
-            scanned = try Self.scan(bytes)
+            scanned = try Self.scan(bytes, rules: .structureOnly)
+        } else if hazards.carriageReturns {
+            // A space for a CR keeps every range where it was.
+            bytes.withUnsafeMutableBufferPointer { buffer in
+                for index in buffer.indices where buffer[index] == 0x0D { buffer[index] = 0x20 }
+            }
         }
         self.bytes = bytes
         self.rewrites = hazards
@@ -72,10 +79,10 @@ package struct WireFrame: Sendable {
         topLevel: JSONParser.TopLevel, hazards: JSONParser.Hazards, children: [String: [Member]]
     )
 
-    private static func scan(_ frame: [UInt8]) throws(JSONParseError) -> Scan {
+    private static func scan(_ frame: [UInt8], rules: JSONParser.KeyRules) throws(JSONParseError) -> Scan {
         let result: Result<Scan, JSONParseError> = frame.withUnsafeBufferPointer { buffer in
             do throws(JSONParseError) {
-                return .success(try JSONParser.scanWithChildren(buffer))
+                return .success(try JSONParser.scanWithChildren(buffer, rules: rules))
             } catch {
                 return .failure(error)
             }
@@ -88,35 +95,56 @@ package struct WireFrame: Sendable {
     /// Valid JSON has a raw CR only as whitespace and these characters only inside strings, and UTF-8
     /// is self-synchronising, so a byte scan finds exactly them.
     static func rewrite(_ frame: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(frame.count + 16)
-        var index = 0
-        let count = frame.count
-        while index < count {
-            let byte = frame[index]
-            if byte == 0x0D {
-                output.append(0x20)
-            } else if byte == 0xE2, index + 2 < count, frame[index + 1] == 0x80,
-                frame[index + 2] == 0xA8 || frame[index + 2] == 0xA9
-            {
-                output.append(contentsOf: frame[index + 2] == 0xA8 ? escape2028 : escape2029)
-                index += 3
-                continue
-            } else if byte == 0xC2, index + 1 < count, frame[index + 1] == 0x85 {
-                output.append(contentsOf: escape0085)
-                index += 2
-                continue
-            } else {
-                output.append(byte)
+        frame.withUnsafeBufferPointer { input -> [UInt8] in
+            let count = input.count
+            // First the exact size (an escape is 6 bytes for 3 or 2), then one write of every byte.
+            var size = count
+            for index in 0..<count {
+                let byte = input[index]
+                if byte == 0xE2, index + 2 < count, input[index + 1] == 0x80,
+                    input[index + 2] == 0xA8 || input[index + 2] == 0xA9
+                {
+                    size += 3
+                } else if byte == 0xC2, index + 1 < count, input[index + 1] == 0x85 {
+                    size += 4
+                }
             }
-            index += 1
+            return [UInt8](unsafeUninitializedCapacity: size) { output, written in
+                var out = 0
+                var index = 0
+                func escape(_ hex: (UInt8, UInt8, UInt8, UInt8)) {
+                    output[out] = 0x5C
+                    output[out + 1] = UInt8(ascii: "u")
+                    output[out + 2] = hex.0
+                    output[out + 3] = hex.1
+                    output[out + 4] = hex.2
+                    output[out + 5] = hex.3
+                    out += 6
+                }
+                while index < count {
+                    let byte = input[index]
+                    if byte == 0x0D {
+                        output[out] = 0x20
+                        out += 1
+                        index += 1
+                    } else if byte == 0xE2, index + 2 < count, input[index + 1] == 0x80,
+                        input[index + 2] == 0xA8 || input[index + 2] == 0xA9
+                    {
+                        escape((0x32, 0x30, 0x32, input[index + 2] == 0xA8 ? 0x38 : 0x39))
+                        index += 3
+                    } else if byte == 0xC2, index + 1 < count, input[index + 1] == 0x85 {
+                        escape((0x30, 0x30, 0x38, 0x35))
+                        index += 2
+                    } else {
+                        output[out] = byte
+                        out += 1
+                        index += 1
+                    }
+                }
+                written = out
+            }
         }
-        return output
     }
-
-    private static let escape2028 = Array("\\u2028".utf8)
-    private static let escape2029 = Array("\\u2029".utf8)
-    private static let escape0085 = Array("\\u0085".utf8)
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D

@@ -40,7 +40,7 @@ package struct ArgumentCondition: Sendable {
     }
 
     /// Tests every operator against the value at `path` in `arguments`.
-    package func evaluate(_ arguments: JSONValue) -> Outcome {
+    package func evaluate(_ arguments: some ArgumentLookup) -> Outcome {
         let value: JSONValue?
         switch arguments.lookup(at: components) {
         case .found(let found): value = found

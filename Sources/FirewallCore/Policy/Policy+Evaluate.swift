@@ -9,16 +9,29 @@ extension Policy {
     /// In a tighten-only environment the policy without the overlay is evaluated too, and in a layered
     /// policy every layer on its own; the strictest verdict stands.
     package func evaluate(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
+        evaluate(tool: tool, lookingUp: arguments, annotations: annotations)
+    }
+
+    /// `evaluate`, reading arguments from a frame (`JSONSlice`) or any other source of argument paths.
+    package func evaluate(
+        tool: String, lookingUp arguments: some ArgumentLookup, annotations: ToolAnnotations?
+    )
+        -> PolicyDecision
+    {
         var verdict = evaluateOwn(tool: tool, arguments: arguments, annotations: annotations)
         let floors = (baseline.map { [$0.policy] } ?? []) + layerFloors
         for floor in floors {
-            let stricter = floor.evaluate(tool: tool, arguments: arguments, annotations: annotations)
+            let stricter = floor.evaluate(tool: tool, lookingUp: arguments, annotations: annotations)
             if stricter.decision > verdict.decision { verdict = stricter }
         }
         return verdict
     }
 
-    private func evaluateOwn(tool: String, arguments: JSONValue, annotations: ToolAnnotations?) -> PolicyDecision {
+    private func evaluateOwn(
+        tool: String, arguments: some ArgumentLookup, annotations: ToolAnnotations?
+    )
+        -> PolicyDecision
+    {
         let named = rules.filter { $0.matchesName(tool) }
         var applicable: [PolicyRule] = []
         var failure: (rule: PolicyRule, message: String)?

@@ -38,7 +38,7 @@ package struct PolicyRule: Sendable {
     }
 
     /// Whether every `when:` condition holds for `arguments`, or the first evaluation error.
-    package func conditionsOutcome(_ arguments: JSONValue) -> ArgumentCondition.Outcome {
+    package func conditionsOutcome(_ arguments: some ArgumentLookup) -> ArgumentCondition.Outcome {
         for condition in conditions {
             let outcome = condition.evaluate(arguments)
             if outcome != .holds { return outcome }
