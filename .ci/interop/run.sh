@@ -5,6 +5,8 @@
 #
 # Creates (or reuses) a venv at ${VENV:-<repo>/.venv-interop}, installs the pinned
 # requirements.txt, then runs `pytest -q .ci/interop`. Exits non-zero on any failure.
+# test_differential.py also needs node and go (Debian's nodejs and golang-go): installed here with
+# apt-get when missing and we are root.
 # Env: VENV (venv dir), PYTHON (interpreter for the venv, default python3),
 #      INTEROP_TIMEOUT (seconds for the whole pytest run, default 1200),
 #      extra pytest args after the two binaries are passed through (e.g. -k modern).
@@ -52,6 +54,22 @@ else
 fi
 { "$VENV/bin/python" -m pip --disable-pip-version-check list 2>/dev/null \
     | grep -iE '^(mcp|mcp-types|mcp-server-time|pytest|pytest-timeout|anyio) ' | sed 's/^/interop:   /'; } || true
+
+# --- node and go for the differential decoder suite (test_differential.py) ---
+missing=()
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
+if [[ ${#missing[@]} -gt 0 ]]; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "interop: installing ${missing[*]} for the differential suite"
+    { timeout 600 apt-get update -qq && DEBIAN_FRONTEND=noninteractive timeout 900 \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } \
+      || echo "interop: apt-get install ${missing[*]} failed; test_differential.py will fail" >&2
+  else
+    echo "interop: test_differential.py needs ${missing[*]} (apt-get install ${missing[*]})" >&2
+  fi
+fi
+echo "interop:   node $(node --version 2>/dev/null || echo missing), $(go version 2>/dev/null || echo 'go missing')"
 
 # --- run ---
 export MCP_FIREWALL_BIN="$FIREWALL_BIN"

@@ -1,0 +1,3 @@
+module mcpfirewall.test/differential/goserver
+
+go 1.19
