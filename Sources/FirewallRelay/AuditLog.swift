@@ -46,9 +46,26 @@ package final class AuditLog: Sendable {
         let time = Posix.now()
         return state.withLock { state in
             guard state.failure == nil else { return false }
-            var batch: [UInt8] = []
-            for event in events { batch.append(contentsOf: state.encoder.encode(event, time: time)) }
-            let (writeError, written) = batch.withUnsafeBytes { Posix.writeAllCounting(fd, $0) }
+            let records = events.map { state.encoder.encode($0, time: time) }
+            let total = records.reduce(0) { $0 + $1.count }
+            var writeError: POSIXError?
+            var written = 0
+            if total <= 1 << 16 || records.count == 1 {
+                // Small records go out in one write; a single record needs no joining either.
+                var batch = records.count == 1 ? records[0] : []
+                if records.count > 1 {
+                    batch.reserveCapacity(total)
+                    for record in records { batch.append(contentsOf: record) }
+                }
+                (writeError, written) = batch.withUnsafeBytes { Posix.writeAllCounting(fd, $0) }
+            } else {
+                // A large record (a call's arguments) is not copied into a batch: one write per record.
+                for record in records where writeError == nil {
+                    let (recordError, count) = record.withUnsafeBytes { Posix.writeAllCounting(fd, $0) }
+                    writeError = recordError
+                    written += count
+                }
+            }
             var error = writeError
             if error != nil, written > 0 {
                 // Take back the part of the batch that did get out, so no half record stays in the log.

@@ -17,7 +17,10 @@ package struct AuditRecordEncoder: Sendable {
     /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
     package mutating func encode(_ event: AuditEvent, time: Double) -> [UInt8] {
         sequence += 1
-        var writer = JSONWriter(capacity: 512)
+        // A decision carries the call's arguments whole: room for them up front, not by doubling.
+        var capacity = 512
+        if case .decision(let record) = event { capacity += record.arguments.range.count }
+        var writer = JSONWriter(capacity: capacity)
         writer.beginObject()
         writer.field("v", Self.schemaVersion)
         writer.field("seq", sequence)
