@@ -100,10 +100,14 @@ enum AdversarialFrames {
         Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 
+    /// This process's peak resident memory, from /proc (`VmHWM`). Not `getrusage`: its `ru_maxrss`
+    /// carries over the parent's peak into a child started with vfork, which is how Process starts one.
     static func peakBytes() -> Int {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Int(usage.ru_maxrss) * 1024
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first
+        else { return 0 }
+        return kilobytes * 1024
     }
 
     /// Prints one table row per shape, each side measured in a child process of its own.

@@ -3,6 +3,7 @@
 //   swift build -c release --product mcp-firewall-bench --product mcp-firewall --product example-hr-server
 //   .build/release/mcp-firewall-bench [--calls 5000] [--pipelined-calls 20000] [--in-flight 64] [--large-mb 10]
 //       [--adversarial-mb 1]
+//   .build/release/mcp-firewall-bench adversarial [MB]    # only the adversarial frames
 //
 // Every figure is taken in one run, direct and proxied side by side, through the same client code.
 
@@ -53,6 +54,11 @@ if CommandLine.arguments.dropFirst().first == "bare-relay" {
 }
 if CommandLine.arguments.dropFirst().first == "adversarial-shape" {
     AdversarialFrames.runShape(Array(CommandLine.arguments.dropFirst(2)))
+}
+if CommandLine.arguments.dropFirst().first == "adversarial" {
+    let megabytes = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? 1
+    AdversarialFrames.report(executable: CommandLine.arguments[0], megabytes: megabytes)
+    exit(0)
 }
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let products = URL(

@@ -69,6 +69,8 @@ struct MessageReadingTests {
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"text":"hello","Text":"pwned"}}}"#,
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"o":[{"file_name":"a","fileName":"b"}]}}}"#,
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"_meta":{},"meta":{}}}}"#,
+        // Canonically equivalent keys (NFC and NFD): one key to Swift's JSONDecoder.
+        #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"caf\u00e9":1,"cafe\u0301":2}}}"#,
         // JavaScript prototypes.
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"__proto__":{"path":"/etc/passwd"}}}}"#,
         #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"w","arguments":{"a":{"\u005f_proto__":{}}}}}"#,

@@ -47,6 +47,9 @@ struct KeyLedger {
         /// when it closes: a radix sort of the hashes reads memory in order, where a hash table of a
         /// 100k-key object would miss the cache on every key.
         var deferred = false
+        /// Skeletons that are not ASCII, compared by canonical equivalence (`é` and `e` + U+0301 are one
+        /// key to Swift's JSONDecoder), which bytes cannot do.
+        var unicode: [String: Int]?
         /// The object is the value of a `constructor` key: a `prototype` key in it is refused.
         var underConstructor: Bool
     }
@@ -123,6 +126,13 @@ struct KeyLedger {
             if key.utf8.contains(where: { $0 < 0x20 }) { return .controlCharacter }
         }
         var skeleton = rules == .wire ? KeySkeleton.of(key) : key
+        if !skeleton.utf8.allSatisfy({ $0 < 0x80 }) {
+            let frameIndex = frames.count - 1
+            if let other = frames[frameIndex].unicode?[skeleton] { return .collision(otherKeyOffset: other) }
+            frames[frameIndex].unicode = frames[frameIndex].unicode ?? [:]
+            frames[frameIndex].unicode![skeleton] = keyOffset
+            return nil
+        }
         return skeleton.withUTF8 { insert(skeleton: $0, keyOffset: keyOffset) }
     }
 
