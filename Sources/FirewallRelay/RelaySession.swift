@@ -79,22 +79,20 @@ package final class RelaySession: Sendable {
         if message.era == .modern { noteModernRequest(message) }
         switch message.kind {
         case .request(let id, let method):
-            if state.withLock({ $0.isOutstanding(id) }) {
-                reject(
-                    frame,
-                    ClientMessage.Rejection(
-                        code: JSONRPCErrorCode.invalidRequest,
-                        message: "Invalid request: id \(id) is already in use by a pending request", id: id))
-                return
-            }
             // `1` and `"1"` are one id to a server that keys requests by their printed form: its answer to
             // one could be taken for the other's (a filtered tools/list relayed as a ping's answer).
-            if let twin = id.otherTypeTwin, state.withLock({ $0.isOutstanding(twin) }) {
+            let conflict = state.withLock { state -> String? in
+                if state.isOutstanding(id) { return "id \(id) is already in use by a pending request" }
+                if let twin = id.otherTypeTwin, state.isOutstanding(twin) {
+                    return "id \(id) is the same text as pending request \(twin)"
+                }
+                return nil
+            }
+            if let conflict {
                 reject(
                     frame,
                     ClientMessage.Rejection(
-                        code: JSONRPCErrorCode.invalidRequest,
-                        message: "Invalid request: id \(id) is the same text as pending request \(twin)", id: id))
+                        code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(conflict)", id: id))
                 return
             }
             if method == "tools/call" {

@@ -137,6 +137,24 @@ struct RelaySessionTests {
         }
     }
 
+    /// A server keying requests by their printed id would answer `"1"` as `1`: the second is refused while
+    /// the first is pending, and accepted once it is answered.
+    @Test func anIDWithTheSameTextAsAPendingOneIsRefused() async throws {
+        try await withRelay(.approve) { relay in
+            relay.client(#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#)
+            _ = await relay.nextToServer()
+            relay.client(#"{"jsonrpc":"2.0","id":"1","method":"tools/list"}"#)
+            let refused = try JSONParser.parse(Array(try #require(await relay.nextToClient()).utf8))
+            #expect(refused["id"] == .string("1"))
+            #expect(refused["error"]?["message"]?.stringValue?.contains("same text as pending request 1") == true)
+            #expect(await relay.nextToServer(timeout: 0.2) == nil)
+            relay.server(#"{"jsonrpc":"2.0","id":1,"result":{}}"#)
+            _ = await relay.nextToClient()
+            relay.client(#"{"jsonrpc":"2.0","id":"1","method":"tools/list"}"#)
+            #expect(await relay.nextToServer() == #"{"jsonrpc":"2.0","id":"1","method":"tools/list"}"#)
+        }
+    }
+
     @Test func invalidServerFramesAreDroppedNotRelayed() async throws {
         try await withRelay(.hang) { relay in
             relay.client(Frames.call(1, "read_a"))
