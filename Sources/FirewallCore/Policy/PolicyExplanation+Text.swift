@@ -116,12 +116,6 @@ extension PolicyExplanation {
         return given.isEmpty ? "with no hints" : given.joined(separator: ", ")
     }
 
-    /// A bound without a needless `.0`: `500000`, `2.5`.
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return String(value)
-    }
-
     /// Compact JSON text.
     static func json(_ value: JSONValue) -> String {
         var writer = JSONWriter()
