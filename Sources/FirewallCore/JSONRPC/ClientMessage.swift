@@ -59,10 +59,11 @@ package struct ClientMessage: Sendable {
         do {
             wire = try WireFrame(frame)
         } catch {
-            if case .invalidRequest(let reason) = classifyParseFailure(error) {
+            // Keys refused by the key rules are well-formed JSON but an ambiguous request.
+            if error.isKeyRule {
                 throw Rejection(
-                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(reason)",
-                    id: salvageID(frame))
+                    code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(error.reason)",
+                    id: WireFrame.lenientID(frame))
             }
             throw Rejection(code: JSONRPCErrorCode.parseError, message: "Parse error: \(error)", id: nil)
         }
@@ -163,19 +164,6 @@ package struct ClientMessage: Sendable {
         return message
     }
 
-    /// The id of a frame refused by the key rules, read leniently (the one exact `id`, variants ignored)
-    /// so that an error can answer the request; nil when there is no single exact `id`.
-    static func salvageID(_ frame: [UInt8]) -> RequestID? {
-        frame.withUnsafeBufferPointer { buffer -> RequestID? in
-            guard case .object(let members)? = try? JSONParser.topLevelMembers(buffer, rules: .structureOnly),
-                members.filter({ $0.key == "id" }).count == 1,
-                let range = members.first(where: { $0.key == "id" })?.value,
-                let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly)
-            else { return nil }
-            return RequestID(value)
-        }
-    }
-
     private static func checkVariants(
         _ fields: [JSONValue.Member], in place: String, id: RequestID?, code: Int
     ) throws(Rejection) {
@@ -233,16 +221,6 @@ package struct ClientMessage: Sendable {
     /// For `tools/call`: the arguments object (empty when absent), built. Only for paths that need all of
     /// it (an approval, a grant); the policy and the audit read `toolArgumentsSlice`.
     package var toolArguments: JSONValue { arguments?.value ?? .object([]) }
-
-    private enum ParseFailure {
-        case parse
-        case invalidRequest(String)
-    }
-
-    private static func classifyParseFailure(_ error: JSONParseError) -> ParseFailure {
-        // Keys refused by the key rules are well-formed JSON but an ambiguous request.
-        KeyLedger.isKeyRuleReason(error.reason) ? .invalidRequest(error.reason) : .parse
-    }
 }
 
 /// The JSON-RPC error codes the proxy emits.

@@ -3,6 +3,14 @@ package struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertib
     /// Byte offset of the problem within the message.
     package var offset: Int
     package var reason: String
+    /// The bytes are well-formed JSON, but a key rule refused them (keys some peer reads as one field).
+    package var isKeyRule = false
+
+    package init(offset: Int, reason: String, isKeyRule: Bool = false) {
+        self.offset = offset
+        self.reason = reason
+        self.isKeyRule = isKeyRule
+    }
 
     package var description: String { "\(reason) at byte \(offset)" }
 }
@@ -47,13 +55,7 @@ package struct JSONParser {
         self.bytes = bytes
         self.index = start
         self.maxDepth = maxDepth
-        let ledgerRules: KeyLedger.Rules =
-            switch rules {
-            case .wire: .wire
-            case .document: .document
-            case .structureOnly: .none
-            }
-        self.ledger = KeyLedger(rules: ledgerRules)
+        self.ledger = KeyLedger(rules: rules)
     }
 
     /// Parses one complete JSON document.
@@ -104,19 +106,11 @@ package struct JSONParser {
     ) throws(JSONParseError)
         -> TopLevel
     {
-        try scan(buffer, maxDepth: maxDepth, rules: rules).topLevel
-    }
-
-    /// `topLevelMembers`, plus the bytes in the document that a line reader could split it at.
-    package static func scan(
-        _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
-    ) throws(JSONParseError) -> (topLevel: TopLevel, hazards: Hazards) {
         var parser = JSONParser(buffer, maxDepth: maxDepth, rules: rules)
-        let topLevel = try parser.scanTopLevel()
-        return (topLevel, parser.hazards)
+        return try parser.scanTopLevel()
     }
 
-    /// `scan`, plus the members (key, value range) of each top-level member whose value is an object,
+    /// `topLevelMembers`, plus the bytes in the document that a line reader could split it at and the members (key, value range) of each top-level member whose value is an object,
     /// so that a message's `params`, `result` or `error` can be read without a second pass.
     package static func scanWithChildren(
         _ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int = 256, rules: KeyRules = .wire
@@ -205,17 +199,13 @@ package struct JSONParser {
     /// Ends the current object in the ledger, which checks a large object's keys all at once.
     private mutating func closeObject() throws(JSONParseError) {
         guard let (refusal, offset) = ledger.close() else { return }
-        var reader = JSONParser(bytes, start: offset, maxDepth: 1, rules: .structureOnly)
-        throw refused(refusal, key: (try? reader.parseString()) ?? "?", at: offset)
+        throw refused(refusal, key: (try? Self.string(bytes, at: offset)) ?? "?", at: offset)
     }
 
     private func refused(_ refusal: KeyLedger.Refusal, key: String, at offset: Int) -> JSONParseError {
         let bytes = self.bytes
-        let reason = KeyLedger.reason(refusal, key: key) { start in
-            var reader = JSONParser(bytes, start: start, maxDepth: 1, rules: .structureOnly)
-            return (try? reader.parseString()) ?? "?"
-        }
-        return JSONParseError(offset: offset, reason: reason)
+        let reason = KeyLedger.reason(refusal, key: key) { (try? Self.string(bytes, at: $0)) ?? "?" }
+        return JSONParseError(offset: offset, reason: reason, isKeyRule: true)
     }
 
     /// Calls `body` with each member (key, value range) of the object starting at `start`, one at a time,

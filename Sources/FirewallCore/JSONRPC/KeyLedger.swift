@@ -7,23 +7,13 @@ import Darwin
 /// The keys of the objects a parse is inside, checked as each key is read: duplicates, keys that a
 /// lenient decoder would read as one (same `KeySkeleton`), and keys that rewrite a JavaScript prototype.
 ///
-/// Linear in the frame, with no allocation per key: a key's skeleton is hashed as bytes (for the
-/// common plain-ASCII key straight from the frame), skeletons live in one arena shared by every open
-/// object, small objects compare against their own short run of entries, and an object past
-/// `linearLimit` keys gets an open-addressing table of its own that grows without rehashing a key.
-/// The hash is Swift's seeded SipHash, so a frame cannot be built to make lookups collide.
+/// Linear in the frame, with no allocation per key: a key's skeleton is kept as bytes (the common
+/// plain-ASCII key straight from the frame) in one arena shared by every open object; small objects
+/// compare against their own short run of entries, and an object past `linearLimit` keys is checked
+/// when it closes, by a radix sort of its keys' hashes (Swift's seeded SipHash, so a frame cannot be
+/// built to make them collide). Rules: `.wire` applies all of the above; `.document` (files the proxy
+/// reads back) only refuses exact duplicates, so a recorded attack stays readable; `.structureOnly` none.
 struct KeyLedger {
-    /// Which key rules a parse applies.
-    enum Rules {
-        /// Everything on the wire: duplicates, skeleton collisions, `__proto__`, `constructor.prototype`,
-        /// control characters.
-        case wire
-        /// Files the proxy wrote or imports: exact duplicates only (a recorded attack must stay readable).
-        case document
-        /// No key checks at all.
-        case none
-    }
-
     /// Why a key is refused.
     enum Refusal {
         /// Same skeleton as the key whose string starts at this offset of the frame.
@@ -56,7 +46,7 @@ struct KeyLedger {
 
     private static let linearLimit = 8
 
-    let rules: Rules
+    let rules: JSONParser.KeyRules
     private var arena: [UInt8] = []
     private var entries: [Entry] = []
     private var frames: [Frame] = []
@@ -65,15 +55,15 @@ struct KeyLedger {
     /// Scratch space for a folded ASCII skeleton.
     private var scratch: [UInt8] = []
 
-    init(rules: Rules) {
+    init(rules: JSONParser.KeyRules) {
         self.rules = rules
     }
 
-    var checksKeys: Bool { rules != .none }
+    var checksKeys: Bool { rules != .structureOnly }
 
     /// An object starts.
     mutating func open() {
-        if rules == .none { return }
+        if rules == .structureOnly { return }
         frames.append(
             Frame(
                 firstEntry: entries.count, arenaStart: arena.count, deferred: false,
@@ -83,7 +73,7 @@ struct KeyLedger {
 
     /// The current object ends; a collision among its keys if it was large (its later key's offset too).
     mutating func close() -> (refusal: Refusal, keyOffset: Int)? {
-        if rules == .none { return nil }
+        if rules == .structureOnly { return nil }
         let frame = frames.removeLast()
         let collision = frame.deferred ? firstCollision(from: frame.firstEntry) : nil
         entries.removeLast(entries.count - frame.firstEntry)
@@ -99,18 +89,15 @@ struct KeyLedger {
 
     /// Records a key of plain ASCII with no escapes, given as its raw bytes.
     mutating func insertASCII(_ raw: UnsafeBufferPointer<UInt8>, keyOffset: Int) -> Refusal? {
-        if rules == .none { return nil }
+        if rules == .structureOnly { return nil }
         var folds = false
         if rules == .wire {
-            for byte in raw where byte == 0x5F || (byte >= 0x41 && byte <= 0x5A) {
-                folds = true
-                break
-            }
+            folds = raw.contains { KeySkeleton.folded($0) != $0 }
             if let refusal = special(raw) { return refusal }
         }
         guard folds else { return insert(skeleton: raw, keyOffset: keyOffset) }
         scratch.removeAll(keepingCapacity: true)
-        for byte in raw where byte != 0x5F { scratch.append(byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) }
+        for byte in raw { if let kept = KeySkeleton.folded(byte) { scratch.append(kept) } }
         var folded: [UInt8] = []
         swap(&folded, &scratch)
         defer { swap(&folded, &scratch) }
@@ -119,7 +106,7 @@ struct KeyLedger {
 
     /// Records any other key (escapes, non-ASCII), given as its decoded string.
     mutating func insert(_ key: String, keyOffset: Int) -> Refusal? {
-        if rules == .none { return nil }
+        if rules == .structureOnly { return nil }
         if rules == .wire {
             var key = key
             if let refusal = key.withUTF8({ special($0) }) { return refusal }
@@ -278,8 +265,4 @@ struct KeyLedger {
         }
     }
 
-    /// Whether a parse error's reason is one of the key rules' (well-formed JSON, ambiguous meaning).
-    static func isKeyRuleReason(_ reason: String) -> Bool {
-        reason.hasPrefix("duplicate key ") || reason.hasPrefix("keys ") || reason.hasPrefix("key ")
-    }
 }

@@ -18,14 +18,15 @@ package enum KeySkeleton {
                 isASCII = false
                 break
             }
-            if byte == 0x5F || (byte >= 0x41 && byte <= 0x5A) { changes = true }
+            if folded(byte) != byte { changes = true }
         }
         if isASCII {
             guard changes else { return key }
             return String(unsafeUninitializedCapacity: key.utf8.count) { output in
                 var count = 0
-                for byte in key.utf8 where byte != 0x5F {
-                    output[count] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+                for byte in key.utf8 {
+                    guard let kept = folded(byte) else { continue }
+                    output[count] = kept
                     count += 1
                 }
                 return count
@@ -38,12 +39,16 @@ package enum KeySkeleton {
         return String(scalars)
     }
 
+    /// An ASCII byte of a key as its skeleton has it: nil for `_` (dropped), A–Z lowercased.
+    @inline(__always)
+    static func folded(_ byte: UInt8) -> UInt8? {
+        if byte == 0x5F { return nil }
+        return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+
     /// `lowercase(uppercase(scalar))`, repeated until stable (ß → SS → ss; ẞ → ß → ss).
     private static func fold(_ scalar: Unicode.Scalar) -> [Unicode.Scalar] {
-        if scalar.isASCII {
-            let value = scalar.value
-            return [value >= 0x41 && value <= 0x5A ? Unicode.Scalar(UInt8(value | 0x20)) : scalar]
-        }
+        if scalar.isASCII { return [Unicode.Scalar(folded(UInt8(scalar.value))!)] }
         var current = [scalar]
         for _ in 0..<4 {
             var next: [Unicode.Scalar] = []

@@ -40,10 +40,10 @@ package struct ServerMessage: Sendable {
             wire = try WireFrame(frame)
         } catch {
             return ServerMessage(
-                kind: .unparseable(reason: error.description), frame: frame, salvagedID: ClientMessage.salvageID(frame))
+                kind: .unparseable(reason: error.description), frame: frame, salvagedID: WireFrame.lenientID(frame))
         }
         func unparseable(_ reason: String) -> ServerMessage {
-            ServerMessage(kind: .unparseable(reason: reason), frame: frame, salvagedID: ClientMessage.salvageID(frame))
+            ServerMessage(kind: .unparseable(reason: reason), frame: frame, salvagedID: WireFrame.lenientID(frame))
         }
         guard let members = wire.members else { return unparseable("not a JSON object") }
         func value(_ key: String) -> JSONValue? { try? wire.value(of: key) }

@@ -45,6 +45,19 @@ package struct WireFrame: Sendable {
         }
     }
 
+    /// The id of a frame refused by the key rules, read leniently (the one exact `id`, variants ignored)
+    /// so that an error can answer the request; nil when there is no single exact `id`.
+    package static func lenientID(_ frame: [UInt8]) -> RequestID? {
+        frame.withUnsafeBufferPointer { buffer -> RequestID? in
+            guard case .object(let members)? = try? JSONParser.topLevelMembers(buffer, rules: .structureOnly),
+                members.filter({ $0.key == "id" }).count == 1,
+                let range = members.first(where: { $0.key == "id" })?.value,
+                let value = try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly)
+            else { return nil }
+            return RequestID(value)
+        }
+    }
+
     /// Whether the top level is an array (a JSON-RPC batch).
     package var isArray: Bool {
         bytes.first { !Self.isWhitespace($0) } == UInt8(ascii: "[")
