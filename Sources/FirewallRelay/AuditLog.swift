@@ -50,16 +50,14 @@ package final class AuditLog: Sendable {
             let total = records.reduce(0) { $0 + $1.count }
             var writeError: POSIXError?
             var written = 0
-            if total <= 1 << 16 || records.count == 1 {
-                // Small records go out in one write; a single record needs no joining either.
-                var batch = records.count == 1 ? records[0] : []
-                if records.count > 1 {
-                    batch.reserveCapacity(total)
-                    for record in records { batch.append(contentsOf: record) }
-                }
+            if records.count > 1 && total <= 1 << 16 {
+                // Small records go out in one write.
+                var batch: [UInt8] = []
+                batch.reserveCapacity(total)
+                for record in records { batch.append(contentsOf: record) }
                 (writeError, written) = batch.withUnsafeBytes { Posix.writeAllCounting(fd, $0) }
             } else {
-                // A large record (a call's arguments) is not copied into a batch: one write per record.
+                // One record, or a large one (a call's arguments), is not copied into a batch: one write each.
                 for record in records where writeError == nil {
                     let (recordError, count) = record.withUnsafeBytes { Posix.writeAllCounting(fd, $0) }
                     writeError = recordError

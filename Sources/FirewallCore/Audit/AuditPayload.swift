@@ -35,31 +35,12 @@ package struct AuditPayload: Sendable {
         self.content = .dropped
     }
 
-    /// The same JSON with nothing a line reader could split on: a raw CR (only ever whitespace in valid
-    /// JSON) becomes a space, and a raw U+2028/U+2029 (only ever inside strings) becomes its escape.
-    /// The value is unchanged; a forged record hidden behind a CR cannot appear to readers that split
-    /// on CR (Python's text mode, Node's readline).
+    /// The same JSON with nothing a line reader could split on (`WireFrame.rewrite`: a raw CR becomes a
+    /// space, U+2028, U+2029 and U+0085 become escapes). The value is unchanged; a forged record hidden
+    /// behind a CR cannot appear to readers that split on CR (Python's text mode, Node's readline).
     static func lineSafe(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        guard bytes.contains(where: { $0 == 0x0D || $0 == 0xE2 }) else { return Array(bytes) }
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 16)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0D {
-                out.append(0x20)
-            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
-                bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9
-            {
-                out.append(contentsOf: Array((bytes[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
-                index += 3
-                continue
-            } else {
-                out.append(byte)
-            }
-            index += 1
-        }
-        return out
+        guard bytes.contains(where: { $0 == 0x0D || $0 == 0xE2 || $0 == 0xC2 }) else { return Array(bytes) }
+        return WireFrame.rewrite(bytes)
     }
 
     /// Convenience for arrays.

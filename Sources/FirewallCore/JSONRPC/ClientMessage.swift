@@ -100,10 +100,11 @@ package struct ClientMessage: Sendable {
             throw reject(error.description)
         }
         guard try value("jsonrpc") == .string("2.0") else { throw reject("jsonrpc must be \"2.0\"") }
+        let methodValue = try value("method")
         // A call's arguments are not built as a tree: they stay in the frame, read where they lie.
         var arguments: JSONSlice?
         var params: JSONValue?
-        if try value("method") == .string("tools/call"), let children = wire.children["params"] {
+        if methodValue == .string("tools/call"), let children = wire.children["params"] {
             var fields: [JSONValue.Member] = []
             for child in children {
                 if child.key == "arguments" {
@@ -120,17 +121,18 @@ package struct ClientMessage: Sendable {
         } else {
             params = try value("params")
         }
-        if let params, case .object(let fields) = params {
-            try checkVariants(fields, in: "params", id: id, code: JSONRPCErrorCode.invalidParams)
+        if let params, case .object = params {
+            try checkVariants(
+                wire.children["params"]?.map(\.key), in: "params", id: id, code: JSONRPCErrorCode.invalidParams)
             if case .object(let meta)? = params["_meta"] {
-                try checkVariants(meta, in: "params._meta", id: id, code: JSONRPCErrorCode.invalidParams)
+                try checkVariants(meta.map(\.key), in: "params._meta", id: id, code: JSONRPCErrorCode.invalidParams)
             }
         } else if params != nil {
             throw reject("params must be an object")
         }
         let hasResult = members.contains { $0.key == "result" }
         let hasError = members.contains { $0.key == "error" }
-        if let methodValue = try value("method") {
+        if let methodValue {
             guard case .string(let method) = methodValue else { throw reject("method must be a string") }
             guard !hasResult && !hasError else { throw reject("a request cannot carry result or error") }
             var message = ClientMessage(
@@ -154,21 +156,20 @@ package struct ClientMessage: Sendable {
         }
         guard let id else { throw reject("a message needs a method or an id") }
         guard hasResult != hasError else { throw reject("a response carries exactly one of result or error") }
-        // The client's answer is not interpreted beyond its envelope, but its members are named exactly.
-        if case .object(let fields)? = try value(hasResult ? "result" : "error") {
-            try checkVariants(
-                fields, in: hasResult ? "result" : "error", id: id, code: JSONRPCErrorCode.invalidRequest)
-        }
+        // The client's answer is not interpreted beyond its envelope, but its members are named exactly
+        // (read from the members the gate collected: the answer is not built for this).
+        let answer = hasResult ? "result" : "error"
+        try checkVariants(wire.children[answer]?.map(\.key), in: answer, id: id, code: JSONRPCErrorCode.invalidRequest)
         var message = ClientMessage(kind: .response(id: id, isError: hasError), params: nil, frame: wire.bytes)
         message.rewrites = wire.rewrites
         return message
     }
 
     private static func checkVariants(
-        _ fields: [JSONValue.Member], in place: String, id: RequestID?, code: Int
+        _ keys: [String]?, in place: String, id: RequestID?, code: Int
     ) throws(Rejection) {
         do {
-            try ProtocolKeys.check(fields.lazy.map(\.key), in: place)
+            try ProtocolKeys.check(keys ?? [], in: place)
         } catch {
             let prefix = code == JSONRPCErrorCode.invalidParams ? "Invalid params" : "Invalid request"
             throw Rejection(code: code, message: "\(prefix): \(error.description)", id: id)

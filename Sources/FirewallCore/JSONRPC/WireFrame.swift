@@ -27,7 +27,7 @@ package struct WireFrame: Sendable {
         if hazards.lineSeparators {
             // Escapes are longer than the characters: the ranges move, so the rewrite is read again, for
             // its structure only (the keys it decodes to are the ones just checked).
-            bytes = Self.rewrite(frame)
+            bytes = frame.withUnsafeBufferPointer(Self.rewrite)
             scanned = try Self.scan(bytes, rules: .structureOnly)
         } else if hazards.carriageReturns {
             // A space for a CR keeps every range where it was.
@@ -107,55 +107,53 @@ package struct WireFrame: Sendable {
     ///
     /// Valid JSON has a raw CR only as whitespace and these characters only inside strings, and UTF-8
     /// is self-synchronising, so a byte scan finds exactly them.
-    static func rewrite(_ frame: [UInt8]) -> [UInt8] {
-        frame.withUnsafeBufferPointer { input -> [UInt8] in
-            let count = input.count
-            // First the exact size (an escape is 6 bytes for 3 or 2), then one write of every byte.
-            var size = count
-            for index in 0..<count {
+    static func rewrite(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+        let count = input.count
+        // First the exact size (an escape is 6 bytes for 3 or 2), then one write of every byte.
+        var size = count
+        for index in 0..<count {
+            let byte = input[index]
+            if byte == 0xE2, index + 2 < count, input[index + 1] == 0x80,
+                input[index + 2] == 0xA8 || input[index + 2] == 0xA9
+            {
+                size += 3
+            } else if byte == 0xC2, index + 1 < count, input[index + 1] == 0x85 {
+                size += 4
+            }
+        }
+        return [UInt8](unsafeUninitializedCapacity: size) { output, written in
+            var out = 0
+            var index = 0
+            func escape(_ hex: (UInt8, UInt8, UInt8, UInt8)) {
+                output[out] = 0x5C
+                output[out + 1] = UInt8(ascii: "u")
+                output[out + 2] = hex.0
+                output[out + 3] = hex.1
+                output[out + 4] = hex.2
+                output[out + 5] = hex.3
+                out += 6
+            }
+            while index < count {
                 let byte = input[index]
-                if byte == 0xE2, index + 2 < count, input[index + 1] == 0x80,
+                if byte == 0x0D {
+                    output[out] = 0x20
+                    out += 1
+                    index += 1
+                } else if byte == 0xE2, index + 2 < count, input[index + 1] == 0x80,
                     input[index + 2] == 0xA8 || input[index + 2] == 0xA9
                 {
-                    size += 3
+                    escape((0x32, 0x30, 0x32, input[index + 2] == 0xA8 ? 0x38 : 0x39))
+                    index += 3
                 } else if byte == 0xC2, index + 1 < count, input[index + 1] == 0x85 {
-                    size += 4
+                    escape((0x30, 0x30, 0x38, 0x35))
+                    index += 2
+                } else {
+                    output[out] = byte
+                    out += 1
+                    index += 1
                 }
             }
-            return [UInt8](unsafeUninitializedCapacity: size) { output, written in
-                var out = 0
-                var index = 0
-                func escape(_ hex: (UInt8, UInt8, UInt8, UInt8)) {
-                    output[out] = 0x5C
-                    output[out + 1] = UInt8(ascii: "u")
-                    output[out + 2] = hex.0
-                    output[out + 3] = hex.1
-                    output[out + 4] = hex.2
-                    output[out + 5] = hex.3
-                    out += 6
-                }
-                while index < count {
-                    let byte = input[index]
-                    if byte == 0x0D {
-                        output[out] = 0x20
-                        out += 1
-                        index += 1
-                    } else if byte == 0xE2, index + 2 < count, input[index + 1] == 0x80,
-                        input[index + 2] == 0xA8 || input[index + 2] == 0xA9
-                    {
-                        escape((0x32, 0x30, 0x32, input[index + 2] == 0xA8 ? 0x38 : 0x39))
-                        index += 3
-                    } else if byte == 0xC2, index + 1 < count, input[index + 1] == 0x85 {
-                        escape((0x30, 0x30, 0x38, 0x35))
-                        index += 2
-                    } else {
-                        output[out] = byte
-                        out += 1
-                        index += 1
-                    }
-                }
-                written = out
-            }
+            written = out
         }
     }
 

@@ -94,7 +94,8 @@ package struct ArgumentCondition: Sendable {
             asDoubles ? lhs.equalsAsDoubles(rhs) : lhs.semanticallyEquals(rhs)
         }
         func order(_ value: JSONValue, _ exact: (ExactNumber) -> Bool, _ double: (Double) -> Bool) -> Outcome {
-            asDoubles ? compareDouble(value, double) : compare(value, exact)
+            guard let number = value.exactNumber else { return typeError(value, expected: "a number") }
+            return (asDoubles ? double(number.doubleValue) : exact(number)) ? .holds : .fails
         }
         switch (op, value) {
         case (.exists(let expected), _):
@@ -132,22 +133,12 @@ package struct ArgumentCondition: Sendable {
         }
     }
 
-    private func compareDouble(_ value: JSONValue, _ predicate: (Double) -> Bool) -> Outcome {
-        guard let number = value.doubleValue else { return typeError(value, expected: "a number") }
-        return predicate(number) ? .holds : .fails
-    }
-
     /// An evaluation error when no operand has the value's JSON type: `"5"` where the rule says `5`
     /// must not quietly fail to match a deny rule.
     private func sameType(_ value: JSONValue, _ operands: [JSONValue]) -> Outcome? {
         guard !operands.contains(where: { $0.typeDescription == value.typeDescription }) else { return nil }
         let expected = Set(operands.map(\.typeDescription)).sorted().joined(separator: " or ")
         return typeError(value, expected: expected.isEmpty ? "a value" : expected)
-    }
-
-    private func compare(_ value: JSONValue, _ predicate: (ExactNumber) -> Bool) -> Outcome {
-        guard let number = value.exactNumber else { return typeError(value, expected: "a number") }
-        return predicate(number) ? .holds : .fails
     }
 
     private func typeError(_ value: JSONValue, expected: String) -> Outcome {
