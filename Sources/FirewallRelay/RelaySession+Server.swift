@@ -52,12 +52,11 @@ extension RelaySession {
                     // An answer the filter cannot read could list denied tools: withhold it, say why.
                     logger.warning(
                         "withheld a tools/list answer that could not be checked", metadata: ["rpc.id": "\(id)"])
-                    let reply = ProxyReply.error(
-                        id: id, code: JSONRPCErrorCode.internalError,
-                        message: "mcp-firewall withheld the server's tools/list answer: it is not a readable tool list")
                     batch.append(.message(serverMessageRecord(frame, message, kind: "withheld", call: nil)))
-                    batch.append(.message(proxyMessageRecord(reply, kind: "error", id: id)))
-                    return reply
+                    return withheld(
+                        id, request,
+                        because: "mcp-firewall withheld the server's tools/list answer: it is not a readable tool list",
+                        into: &batch)
                 }
                 outgoing = filtered
             } else if request.method == "initialize", let range = message.resultRange {
@@ -75,24 +74,34 @@ extension RelaySession {
             batch.append(.message(serverMessageRecord(frame, message, kind: nil, call: nil)))
             // When it answers a request the client waits on, the client is told instead of waiting forever.
             guard let id = message.salvagedID, let request = state.withLock({ $0.answered(id) }) else { return nil }
-            let text = "mcp-firewall withheld the server's answer: it cannot be read one way only (\(reason))"
-            if let call = request.call, let tool = request.tool {
-                batch.append(
-                    .result(
-                        .init(
-                            outcome: "withheld", call: call, id: id, tool: tool, isError: true,
-                            errorCode: JSONRPCErrorCode.internalError,
-                            durationMilliseconds: (Posix.monotonic() - request.startedAt) * 1000)))
-            }
-            let reply = ProxyReply.error(id: id, code: JSONRPCErrorCode.internalError, message: text)
-            batch.append(.message(proxyMessageRecord(reply, kind: "error", id: id, call: request.call)))
-            return reply
+            return withheld(
+                id, request,
+                because: "mcp-firewall withheld the server's answer: it cannot be read one way only (\(reason))",
+                into: &batch)
         default:
             break
         }
         batch.append(.message(serverMessageRecord(frame, message, kind: nil, call: call)))
         batch.append(contentsOf: events)
         return outgoing
+    }
+
+    /// The error the client gets instead of a server answer the proxy will not relay, and its records
+    /// (a call's `result` record with outcome `withheld`, then the error as sent).
+    private func withheld(
+        _ id: RequestID, _ request: RelayState.InFlight, because text: String, into batch: inout [AuditEvent]
+    ) -> [UInt8] {
+        if let call = request.call, let tool = request.tool {
+            batch.append(
+                .result(
+                    .init(
+                        outcome: "withheld", call: call, id: id, tool: tool, isError: true,
+                        errorCode: JSONRPCErrorCode.internalError,
+                        durationMilliseconds: (Posix.monotonic() - request.startedAt) * 1000)))
+        }
+        let reply = ProxyReply.error(id: id, code: JSONRPCErrorCode.internalError, message: text)
+        batch.append(.message(proxyMessageRecord(reply, kind: "error", id: id, call: request.call)))
+        return reply
     }
 
     private func serverMessageRecord(
