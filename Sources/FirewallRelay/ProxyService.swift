@@ -40,7 +40,6 @@ package final class ProxyService: Service, Sendable {
     package func run() async throws {
         let audit = try AuditLog(
             path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
-        let startTime = Posix.monotonic()
         var start = AuditEvent.SessionStart(
             proxyVersion: Self.version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
             policy: configuration.policy.source, environment: configuration.environment,
@@ -79,7 +78,6 @@ package final class ProxyService: Service, Sendable {
         )
         let clientReader = try PipeReader(fd: clientInput)
         let serverReader = try PipeReader(fd: child.stdoutFD)
-        let endedBy = LockedValue<String?>(nil)
         let serverDrained = OneShot<Void>()
         let stopServer = OneShot<Void>()
         let grace = configuration.gracePeriod
@@ -91,15 +89,14 @@ package final class ProxyService: Service, Sendable {
                     let end = await Self.pump(
                         clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger
                     ) {
-                        for frame in $0 { session.handleClientFrame(frame) }
+                        session.handleClientFrames($0)
                     } oversized: { size in
                         session.rejectOversized(size)
                     }
-                    endedBy.withLock { $0 = $0 ?? "client closed its input (\(end))" }
-                    if end == .endOfFile {
-                        session.clientEnded()
-                    } else {
-                        session.clientEnded(reason: "the proxy is shutting down", byClient: false)
+                    switch end {
+                    case .endOfFile: session.clientEnded(.endOfFile)
+                    case .stopped: session.clientEnded(.stopped)
+                    case .failed(let reason): session.clientEnded(.failed(reason))
                     }
                     _ = await child.shutDown(grace: grace)
                     return nil
@@ -131,7 +128,6 @@ package final class ProxyService: Service, Sendable {
                     // Let the server's last words through before answering what is left.
                     if await ChildProcess.wait(serverDrained, upTo: .seconds(2)) == nil { serverReader.stop() }
                     _ = await serverDrained.value()
-                    endedBy.withLock { $0 = $0 ?? "server exited (\(status))" }
                     session.serverEnded(status.description)
                     clientReader.stop()
                     approvals.finish()
@@ -143,33 +139,24 @@ package final class ProxyService: Service, Sendable {
                 return status ?? .signaled(SIGKILL)
             }
         } onGracefulShutdown: {
-            endedBy.withLock { $0 = $0 ?? "shutdown requested (signal)" }
-            self.logger.info("shutting down")
+            session.shutdownRequested()
             clientReader.stop()
             stopServer.fulfil(())
         }
 
-        let reason = endedBy.withLock { $0 } ?? "unknown"
+        // The session's own ending record was written when the server's exit was delivered.
+        let ending = session.sessionEnding
         let outcome: ProxyOutcome
         if let failure = audit.failure {
             outcome = .auditFailed(failure)
-        } else if session.unattendedFailure {
+        } else if ending?.unattendedFailure == true {
             outcome = .unattendedFailure
-        } else if reason.hasPrefix("server exited") {
+        } else if case .serverExited? = ending?.cause {
             outcome = .serverExited(termination.description)
         } else {
             outcome = .clientClosed
         }
-        audit.append(
-            .sessionEnd(
-                .init(
-                    reason: reason, serverExit: termination.description, counts: session.counts.fields,
-                    durationMilliseconds: (Posix.monotonic() - startTime) * 1000
-                )
-            )
-        )
         audit.sync()
-        logger.info("session ended", metadata: ["reason": "\(reason)", "server.exit": "\(termination)"])
         outcomeBox.withLock { $0 = outcome }
     }
 

@@ -2,12 +2,12 @@ import FirewallCore
 import Logging
 import Synchronization
 
-/// The firewall between one client and one server: every frame from either side passes through here.
+/// Runs one `RelayStateMachine` over blocking descriptors: frames and approval answers become
+/// events, and the machine's actions are carried out in order by the thread that delivered the event.
 ///
-/// Transport-agnostic: it consumes frames and writes frames through `FrameWriter`s, so the stdio pumps
-/// today and an HTTP transport later drive the same logic. Client frames are handled on the client
-/// reader's thread, server frames on the server reader's, approvals on their own tasks; shared state
-/// lives in one `Mutex<RelayState>`.
+/// The machine decides everything (what is forwarded, refused, held, timed out) inside one lock that
+/// no syscall runs under; this executor only writes what it is told, audit first (write-ahead), and
+/// reports an audit failure back so that no call runs unaudited.
 package final class RelaySession: Sendable {
     package struct Configuration: Sendable {
         /// Largest payload embedded whole in an audit record; larger ones are truncated with a digest.
@@ -24,228 +24,205 @@ package final class RelaySession: Sendable {
         }
     }
 
-    let policy: Policy
     let audit: AuditLog
     let toServer: FrameWriter
     let toClient: FrameWriter
     let approvals: ApprovalCoordinator
-    let configuration: Configuration
     let logger: Logger
-    let state: Mutex<RelayState>
-    /// Signs the `requestState` of the proxy's own questions to 2026-07-28 clients.
-    let stateKey = RequestStateKey()
-    /// Random per proxy run; part of every approval binding, so no answer carries over to another run.
-    let runID = RequestStateToken.randomNonce()
-    /// Prefix of the ids of the proxy's own requests to the client: random per run, so they never
-    /// collide with the server's.
-    let elicitationPrefix = "mcp-firewall-" + RequestStateToken.randomNonce().prefix(16)
+    private let machine: Mutex<RelayStateMachine>
+    private let timer: Mutex<Timer> = Mutex(Timer())
+    private let ending = Mutex<SessionEnding?>(nil)
+
+    /// The one pending wake-up for the machine's earliest deadline.
+    private struct Timer {
+        var deadline: Double?
+        var task: Task<Void, Never>?
+    }
 
     package init(
         policy: Policy, audit: AuditLog, toServer: FrameWriter, toClient: FrameWriter, approvals: ApprovalCoordinator,
         configuration: Configuration, logger: Logger
     ) {
-        self.policy = policy
         self.audit = audit
         self.toServer = toServer
         self.toClient = toClient
         self.approvals = approvals
-        self.configuration = configuration
         self.logger = logger
-        self.state = Mutex(RelayState(maxHeld: configuration.maxHeldCalls))
+        self.machine = Mutex(
+            RelayStateMachine(
+                policy: policy,
+                configuration: .init(
+                    auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
+                    serverDescription: configuration.serverDescription, externalChannels: approvals.availableChannels),
+                startedAt: Self.now()))
     }
 
-    /// Whether a confirmation met nobody to ask under `unattended: fail`.
-    package var unattendedFailure: Bool { state.withLock { $0.unattendedFailure } }
+    /// Whether a confirmation met nobody to ask under `unattended: fail`, or timed out under `on_timeout: fail`.
+    package var unattendedFailure: Bool { machine.withLock { $0.hasFailedSession } }
 
     /// Session totals so far.
-    package var counts: RelayState.Counts { state.withLock { $0.counts } }
+    package var counts: RelayCounts { machine.withLock { $0.sessionCounts } }
 
-    // MARK: - Client → server
+    /// How the session ended, once the server has exited.
+    package var sessionEnding: SessionEnding? { ending.withLock { $0 } }
+
+    // MARK: - Events
 
     /// Handles one complete frame from the client.
     package func handleClientFrame(_ frame: [UInt8]) {
-        guard frame.contains(where: { !Self.isJSONWhitespace($0) }) else { return }
-        state.withLock { $0.counts.messagesFromClient += 1 }
-        let message: ClientMessage
-        do {
-            message = try ClientMessage.decode(frame)
-        } catch {
-            reject(frame, error)
-            return
+        handleClientFrames([frame])
+    }
+
+    /// Handles the frames of one read from the client; decoding runs here, outside the machine's lock.
+    package func handleClientFrames(_ frames: [[UInt8]]) {
+        let inputs = frames.compactMap(RelayStateMachine.clientInput)
+        if !inputs.isEmpty { deliver(.clientFrames(inputs)) }
+    }
+
+    /// Handles one complete frame from the server.
+    package func handleServerFrame(_ frame: [UInt8]) {
+        handleServerFrames([frame])
+    }
+
+    /// Handles the frames of one read from the server.
+    package func handleServerFrames(_ frames: [[UInt8]]) {
+        let inputs = frames.compactMap(RelayStateMachine.serverInput)
+        if !inputs.isEmpty { deliver(.serverFrames(inputs)) }
+    }
+
+    /// A client frame exceeded the size cap.
+    package func rejectOversized(_ size: Int) {
+        deliver(.clientFrames([.oversized(size)]))
+    }
+
+    /// A server frame exceeded the size cap and was discarded unread.
+    package func dropOversizedServerMessage(_ size: Int) {
+        deliver(.serverFrames([.oversized(size)]))
+    }
+
+    /// The server is gone: everything outstanding is answered, and the session's end recorded.
+    package func serverEnded(_ termination: String) {
+        deliver(.serverExited(termination: termination))
+    }
+
+    /// The client's input ended: held calls are withdrawn (silently when the client hung up).
+    package func clientEnded(_ end: ClientEnd = .endOfFile) {
+        deliver(.clientEnded(end))
+    }
+
+    /// A shutdown signal: held calls are refused.
+    package func shutdownRequested() {
+        deliver(.shutdownRequested)
+    }
+
+    /// Runs one event through the machine, then carries out its actions outside the lock.
+    func deliver(_ event: RelayEvent) {
+        var actions: [RelayAction] = []
+        let deadline = machine.withLock { machine in
+            machine.receive(event, at: Self.now(), into: &actions)
+            return machine.nextDeadline
         }
-        // From here on only the bytes every peer reads the same way exist (docs/message-reading.md).
-        let frame = message.frame
-        if !message.rewrites.isEmpty { noteRewrite(message.rewrites, from: "client", id: message.id) }
-        if message.era == .modern { noteModernRequest(message) }
-        switch message.kind {
-        case .request(let id, let method):
-            // `1` and `"1"` are one id to a server that keys requests by their printed form: its answer to
-            // one could be taken for the other's (a filtered tools/list relayed as a ping's answer).
-            let conflict = state.withLock { state -> String? in
-                if state.isOutstanding(id) { return "id \(id) is already in use by a pending request" }
-                if let twin = id.otherTypeTwin, state.isOutstanding(twin) {
-                    return "id \(id) is the same text as pending request \(twin)"
+        execute(actions)
+        arm(deadline)
+    }
+
+    static func now() -> RelayTime {
+        RelayTime(wall: Posix.now(), monotonic: Posix.monotonic())
+    }
+
+    // MARK: - Actions
+
+    /// Carries out actions in order, with the write-ahead rules of `RelayAction`: every audit of the
+    /// list goes out in one write before the first send that follows one (an audit may move earlier,
+    /// never later), and a decided forward whose records were not written is withheld and reported.
+    private func execute(_ actions: [RelayAction]) {
+        var audited = false
+        var unsent: [RequestID] = []
+        var toServerBatch: [[UInt8]] = []
+        var toClientBatch: [[UInt8]] = []
+        let failedBefore = audit.failure != nil
+        var auditWritten = true
+        func flushSends() {
+            if !toServerBatch.isEmpty { toServer.write(batch: toServerBatch) }
+            if !toClientBatch.isEmpty { toClient.write(batch: toClientBatch) }
+            toServerBatch.removeAll()
+            toClientBatch.removeAll()
+        }
+        for action in actions {
+            switch action {
+            case .audit:
+                guard !audited else { continue }
+                audited = true
+                flushSends()
+                let events = actions.flatMap { action -> [AuditEvent] in
+                    if case .audit(let events) = action { events } else { [] }
                 }
-                return nil
+                auditWritten = audit.append(events)
+            case .sendToServer(let frame, let decided):
+                if let decided, !auditWritten {
+                    unsent.append(decided)
+                    continue
+                }
+                // Sends keep their order across peers (a refusal reaches the client before anything the
+                // next, forwarded, frame causes); only adjacent sends to one peer share a write.
+                if !toClientBatch.isEmpty { flushSends() }
+                toServerBatch.append(frame)
+            case .sendToClient(let frame, _):
+                if !toServerBatch.isEmpty { flushSends() }
+                toClientBatch.append(frame)
+            case .startApproval(let start):
+                approvals.start(start) { [weak self] channel, response in
+                    self?.deliver(
+                        .approvalFinished(approvalID: start.request.id, channel: channel, response: response))
+                }
+            case .withdrawApproval(let approvalID):
+                approvals.withdraw(approvalID: approvalID)
+            case .log(let line):
+                log(line)
+            case .endSession(let sessionEnding):
+                ending.withLock { $0 = sessionEnding }
+                timer.withLock { $0.task?.cancel() }
             }
-            if let conflict {
-                reject(
-                    frame,
-                    ClientMessage.Rejection(
-                        code: JSONRPCErrorCode.invalidRequest, message: "Invalid request: \(conflict)", id: id))
+        }
+        flushSends()
+        if !failedBefore, let failure = audit.failure {
+            deliver(.auditFailed(reason: failure, unsent: unsent))
+        } else if !unsent.isEmpty {
+            deliver(.auditFailed(reason: audit.failure ?? "audit log unavailable", unsent: unsent))
+        }
+    }
+
+    private func log(_ line: RelayLog) {
+        let level: Logger.Level
+        switch line.level {
+        case .debug: level = .debug
+        case .info: level = .info
+        case .warning: level = .warning
+        case .error: level = .error
+        }
+        logger.log(level: level, "\(line.message)", metadata: line.metadata.mapValues { .string($0) })
+    }
+
+    // MARK: - Timer
+
+    /// Keeps one wake-up armed for the machine's earliest deadline (held calls' timeouts).
+    private func arm(_ deadline: Double?) {
+        timer.withLock { timer in
+            guard timer.deadline != deadline else { return }
+            timer.task?.cancel()
+            timer.deadline = deadline
+            guard let deadline else {
+                timer.task = nil
                 return
             }
-            if method == "tools/call" {
-                handleToolCall(frame, message, id: id)
-                return
-            }
-            if method == "initialize" {
-                state.withLock {
-                    $0.initializeID = id
-                    $0.initializeParams = message.params
-                }
-                noteClientCapabilities(message.params)
-            }
-            forward(frame, message, id: id, method: method)
-        case .notification(let method):
-            if method == "notifications/cancelled", let target = message.params?["requestId"].flatMap(RequestID.init) {
-                // A call held for approval never reached the server: withdraw it here and keep the
-                // cancellation to ourselves.
-                if let held = state.withLock({ $0.held[target] }) {
-                    record(.message(clientMessageRecord(frame, message)))
-                    held.withdrawal.fulfil(Withdrawal(reason: "the client cancelled the request", byClient: true))
+            timer.task = Task { [weak self] in
+                let wait = max(0, deadline - Posix.monotonic())
+                guard (try? await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up))))) != nil else {
                     return
                 }
-                // The client dismissing one of the proxy's own questions: the server never saw the
-                // question, and must not learn the proxy's id prefix from it.
-                if withdrawElicitation(frame, message, target: target) { return }
+                self?.timer.withLock { if $0.deadline == deadline { $0.deadline = nil } }
+                self?.deliver(.tick)
             }
-            forward(frame, message, id: nil, method: method)
-        case .response(let id, _):
-            if deliverElicitationAnswer(frame, message, id: id) { return }
-            forward(frame, message, id: nil, method: nil)
         }
-    }
-
-    private func forward(_ frame: [UInt8], _ message: ClientMessage, id: RequestID?, method: String?) {
-        if let id, let method {
-            if let ended = state.withLock({ $0.serverEnded }) {
-                record(.message(clientMessageRecord(frame, message)))
-                replyError(
-                    id: id, code: JSONRPCErrorCode.serverUnavailable, message: "MCP server is not running (\(ended))")
-                return
-            }
-            state.withLock { $0.forwarded(id, method: method, at: Posix.monotonic()) }
-        }
-        record(.message(clientMessageRecord(frame, message)))
-        toServer.write(frame)
-    }
-
-    private func reject(_ frame: [UInt8], _ rejection: ClientMessage.Rejection) {
-        state.withLock { $0.counts.rejected += 1 }
-        logger.warning(
-            "rejected client message", metadata: ["rpc.error": "\(rejection.code)", "reason": "\(rejection.message)"])
-        let payload = AuditPayload(frame, isValidJSON: false, limit: configuration.auditPayloadLimit)
-        record(.rejection(.init(id: rejection.id, code: rejection.code, message: rejection.message, payload: payload)))
-        replyError(id: rejection.id, code: rejection.code, message: rejection.message)
-    }
-
-    /// Writes a JSON-RPC error to the client and audits it.
-    func replyError(id: RequestID?, code: Int, message: String, call: Int? = nil) {
-        let reply = ProxyReply.error(id: id, code: code, message: message)
-        record(.message(proxyMessageRecord(reply, kind: "error", id: id, call: call)))
-        toClient.write(reply)
-    }
-
-    // MARK: - Records
-
-    func clientMessageRecord(_ frame: [UInt8], _ message: ClientMessage, call: Int? = nil) -> AuditEvent.MessageRecord {
-        let kind: String
-        switch message.kind {
-        case .request: kind = "request"
-        case .notification: kind = "notification"
-        case .response(_, let isError): kind = isError ? "error" : "response"
-        }
-        return AuditEvent.MessageRecord(
-            direction: .clientToServer, kind: kind, method: message.method, id: message.id, call: call,
-            payload: AuditPayload(frame, isValidJSON: true, limit: configuration.auditPayloadLimit)
-        )
-    }
-
-    func proxyMessageRecord(
-        _ reply: [UInt8], kind: String, id: RequestID?, call: Int? = nil
-    ) -> AuditEvent.MessageRecord {
-        AuditEvent.MessageRecord(
-            direction: .proxyToClient, kind: kind, method: nil, id: id, call: call,
-            payload: AuditPayload(reply, isValidJSON: true, limit: configuration.auditPayloadLimit)
-        )
-    }
-
-    /// Appends audit events; a failure is logged once per call site and latched by the log.
-    @discardableResult
-    func record(_ events: AuditEvent...) -> Bool {
-        record(events)
-    }
-
-    /// Appends audit events; a failure is logged and latched by the log.
-    @discardableResult
-    func record(_ events: [AuditEvent]) -> Bool {
-        let written = audit.append(events)
-        if !written, let failure = audit.failure {
-            logger.error("audit log write failed", metadata: ["reason": "\(failure)"])
-        }
-        return written
-    }
-
-    private func noteModernRequest(_ message: ClientMessage) {
-        let meta = message.params?["_meta"]
-        let first = state.withLock { state in
-            defer { state.negotiated = true }
-            if !state.negotiated { state.clientName = Self.describeClient(meta?[ProtocolEra.clientInfoKey]) }
-            return !state.negotiated
-        }
-        guard first else { return }
-        record(
-            .sessionNegotiated(
-                .init(
-                    era: .modern, protocolVersion: meta?[ProtocolEra.protocolVersionKey]?.stringValue,
-                    clientInfo: meta?[ProtocolEra.clientInfoKey],
-                    clientCapabilities: meta?[ProtocolEra.clientCapabilitiesKey],
-                    serverInfo: nil
-                )
-            )
-        )
-    }
-
-    /// Logs that a frame was rewritten so that no line reader can split it.
-    func noteRewrite(_ rewrites: JSONParser.Hazards, from side: String, id: RequestID?) {
-        var what: [String] = []
-        if rewrites.carriageReturns { what.append("raw CR as space") }
-        if rewrites.lineSeparators { what.append("U+2028/U+2029/U+0085 as \\u escapes") }
-        logger.info(
-            "rewrote a frame so that every line reader reads one line",
-            metadata: [
-                "from": "\(side)", "rpc.id": "\(id.map(\.description) ?? "none")",
-                "rewrites": "\(what.joined(separator: ", "))",
-            ])
-    }
-
-    static func isJSONWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
-    }
-}
-
-extension RelaySession {
-    /// A client frame exceeded the size cap: refuse it (its id is unknown) and audit the refusal.
-    package func rejectOversized(_ size: Int) {
-        state.withLock { $0.counts.rejected += 1 }
-        let message = "Message too large: \(size) bytes exceeds the proxy's limit"
-        logger.warning("rejected oversized client message", metadata: ["size": "\(size)"])
-        record(
-            .rejection(
-                .init(
-                    id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message,
-                    payload: AuditPayload(droppedSize: size))))
-        replyError(id: nil, code: JSONRPCErrorCode.messageTooLarge, message: message)
     }
 }

@@ -131,7 +131,7 @@ enum Frames {
     static let policy = """
         version: 1
         defaults: {read: allow, write: confirm, sensitive: deny}
-        approval: {timeout: 300ms}
+        approval: {timeout: 1s}
         tools:
           - name: read_*
             class: read

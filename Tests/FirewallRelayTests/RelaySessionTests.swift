@@ -202,7 +202,7 @@ struct RelaySessionTests {
         try await withRelay(.hang) { relay in
             relay.client(Frames.call(1, "write_a"))
             try await Task.sleep(for: .milliseconds(50))
-            relay.session.clientEnded(reason: "the proxy is shutting down", byClient: false)
+            relay.session.shutdownRequested()
             let reply = try #require(await relay.nextToClient())
             #expect(reply.contains("the proxy is shutting down"))
             let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })

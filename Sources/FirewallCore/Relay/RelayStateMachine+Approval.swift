@@ -1,0 +1,211 @@
+extension RelayStateMachine {
+    /// A `tools/call` held while approvers are asked: the race between its channels, its deadline
+    /// and its withdrawal is decided here, by events, with no task of its own.
+    struct Held: Sendable {
+        var call: PendingCall
+        var request: ApprovalRequest
+        /// Wall seconds, for the approval trace.
+        var requestedAt: Double
+        /// Monotonic seconds: `tick` at or after this times the call out.
+        var timeoutAt: Double
+        /// Every channel asked, in the policy's order.
+        var channels: [String]
+        /// Channels that could not reach anyone so far; when all have failed, the call is unattended.
+        var failures: [ApprovalResponse] = []
+        /// The open question to the client (`elicitation/create`), when the client is among the channels,
+        /// and the client's name as it was when asked.
+        var question: String?
+        var questionClient: String?
+
+        var names: String { channels.joined(separator: "+") }
+        var hasExternalChannels: Bool { channels.contains { $0 != ApprovalSettings.Channel.elicitation.rawValue } }
+    }
+
+    /// Why a held call stopped waiting before anyone answered.
+    struct Withdrawal: Sendable {
+        var reason: String
+        /// True when the client withdrew it (cancelled, disconnected): it then expects no answer.
+        var byClient: Bool
+    }
+
+    /// Holds the call and asks `channels`; their answers come back as events.
+    mutating func hold(_ call: PendingCall, channels: [String], now: RelayTime, into actions: inout [RelayAction]) {
+        let names = channels.joined(separator: "+")
+        guard held.count < configuration.maxHeldCalls else {
+            let approval = AuditEvent.ApprovalTrace(
+                approvalID: call.approvalID, outcome: .unattended, detail: "too many calls waiting for approval",
+                requestedAt: now.wall, decidedAt: now.wall)
+            deny(
+                id: call.id, call: call.number, era: call.era,
+                text: ProxyReply.denialText(call.decision, detail: "Too many calls are already waiting for approval"),
+                events: [
+                    call.incoming,
+                    decisionRecord(call, final: .deny, by: Approver(kind: .policy, channel: names), approval: approval),
+                ], into: &actions)
+            return
+        }
+        let request = approvalRequest(call, now: now)
+        let timeout = Double(DurationText.milliseconds(call.settings.timeout)) / 1000
+        var entry = Held(
+            call: call, request: request, requestedAt: now.wall, timeoutAt: now.monotonic + timeout, channels: channels)
+        actions.append(
+            .audit([
+                call.incoming,
+                .approvalRequested(
+                    .init(
+                        call: call.number, id: call.id, approvalID: call.approvalID, tool: call.tool, channel: names,
+                        timeoutMilliseconds: Int(DurationText.milliseconds(call.settings.timeout)),
+                        racing: channels.count > 1 ? channels : [], binding: request.binding)),
+            ]))
+        let external = channels.filter { $0 != ApprovalSettings.Channel.elicitation.rawValue }
+        if !external.isEmpty { actions.append(.startApproval(ApprovalStart(request: request, channels: external))) }
+        if external.count < channels.count {
+            entry.question = ask(request, about: call.id, now: now, into: &actions)
+            entry.questionClient = clientName
+        }
+        held[call.id] = entry
+    }
+
+    /// One channel answered. A channel that could not reach anyone loses the race, unless every channel failed.
+    mutating func channelAnswered(
+        approvalID: String, channel: String, response: ApprovalResponse, now: RelayTime,
+        into actions: inout [RelayAction]
+    ) {
+        guard let id = held.first(where: { $0.value.call.approvalID == approvalID })?.key,
+            var entry = held[id], entry.channels.contains(channel)
+        else { return }
+        guard response.outcome == .unattended else {
+            settle(id, response, withdrawal: nil, now: now, into: &actions)
+            return
+        }
+        entry.failures.append(response)
+        held[id] = entry
+        guard entry.failures.count == entry.channels.count else { return }
+        settle(id, Self.combined(entry.failures), withdrawal: nil, now: now, into: &actions)
+    }
+
+    /// Held calls whose deadline has passed are denied as timed out.
+    mutating func timeOutHeldCalls(now: RelayTime, into actions: inout [RelayAction]) {
+        let due = held.filter { $0.value.timeoutAt <= now.monotonic }.sorted {
+            $0.value.call.number < $1.value.call.number
+        }
+        for (id, entry) in due {
+            let response = ApprovalResponse(
+                outcome: .timeout, approver: Approver(kind: .policy, channel: entry.names),
+                detail: "no answer within \(DurationText.describe(entry.call.settings.timeout))")
+            settle(id, response, withdrawal: nil, now: now, into: &actions)
+        }
+    }
+
+    /// Ends the wait for a held call before anyone answered.
+    mutating func withdraw(
+        _ id: RequestID, reason: String, byClient: Bool, now: RelayTime, into actions: inout [RelayAction]
+    ) {
+        guard let entry = held[id] else { return }
+        let response = ApprovalResponse(
+            outcome: .cancelled, approver: Approver(kind: byClient ? .client : .policy, channel: entry.names),
+            detail: reason)
+        settle(id, response, withdrawal: Withdrawal(reason: reason, byClient: byClient), now: now, into: &actions)
+    }
+
+    /// Takes a held call off every channel: the prompts come down, an open question is withdrawn.
+    mutating func release(_ id: RequestID, into actions: inout [RelayAction]) -> Held? {
+        guard let entry = held.removeValue(forKey: id) else { return nil }
+        if entry.hasExternalChannels { actions.append(.withdrawApproval(approvalID: entry.call.approvalID)) }
+        if let question = entry.question, questions.removeValue(forKey: question) != nil {
+            let withdrawal = ProxyReply.cancelled(requestID: question, reason: "the approval request was withdrawn")
+            actions.append(.audit([.message(proxyMessageRecord(withdrawal, kind: "notification", id: nil))]))
+            actions.append(.sendToClient(withdrawal, .during(id)))
+        }
+        return entry
+    }
+
+    /// Applies the answer that decided a held call: forwards it, or refuses it, after auditing the decision.
+    private mutating func settle(
+        _ id: RequestID, _ response: ApprovalResponse, withdrawal: Withdrawal?, now: RelayTime,
+        into actions: inout [RelayAction]
+    ) {
+        guard let entry = release(id, into: &actions) else { return }
+        let call = entry.call
+        let approved = response.outcome.allowsCall
+        if response.outcome == .timeout, call.settings.onTimeout == .fail { unattendedFailure = true }
+        var response = response
+        if withdrawal?.byClient == true, response.approver.identity == nil { response.approver.identity = clientName }
+        var grant: ApprovalGrant?
+        if approved, serverEnded == nil {
+            grant = admitApproved(
+                call, approvalID: call.approvalID, approver: response.approver, remember: response.remember, now: now)
+        }
+        let approval = AuditEvent.ApprovalTrace(
+            approvalID: call.approvalID, outcome: response.outcome, detail: response.detail,
+            requestedAt: entry.requestedAt, decidedAt: now.wall, grantCreated: grant)
+        let decided = decisionRecord(call, final: approved ? .allow : .deny, by: response.approver, approval: approval)
+        actions.append(
+            .log(
+                RelayLog(
+                    .info, "approval finished",
+                    [
+                        "approval.id": call.approvalID, "approval.outcome": response.outcome.rawValue,
+                        "mcp.tool": call.tool,
+                    ])))
+        if approved {
+            if let serverEnded {
+                actions.append(.audit([decided]))
+                replyError(
+                    id: id, code: JSONRPCErrorCode.serverUnavailable,
+                    message: "MCP server exited (\(serverEnded)) while the call waited for approval", into: &actions)
+                return
+            }
+            forwardAudited(
+                call.message.frame, id: id, call: call.number, era: call.era, tool: call.tool,
+                approval: origin(of: call, approvalID: call.approvalID, approver: response.approver), events: [decided],
+                now: now, into: &actions)
+            return
+        }
+        if withdrawal?.byClient == true {
+            // The client withdrew the call: it expects no answer, and gets none.
+            counts.denied += 1
+            actions.append(.audit([decided]))
+            return
+        }
+        let consequence =
+            response.outcome == .timeout && call.settings.onTimeout == .fail
+            ? "; the session will fail (on_timeout: fail)" : ""
+        deny(
+            id: id, call: call.number, era: call.era,
+            text: ProxyReply.denialText(
+                call.decision, detail: "Confirmation \(response.outcome.rawValue): \(response.detail)\(consequence)"),
+            events: [decided], into: &actions)
+    }
+
+    /// Counts an approved call and keeps a grant when the approver asked to remember and the
+    /// settings allow it. The caller registers the call as in flight, citing the approval.
+    mutating func admitApproved(
+        _ call: PendingCall, approvalID: String, approver: Approver, remember: Bool, now: RelayTime
+    ) -> ApprovalGrant? {
+        counts.approved += 1
+        counts.allowed += 1
+        guard remember, call.settings.remember != .never else { return nil }
+        let grant = ApprovalGrant(
+            id: approvalID, tool: call.tool, rule: call.decision.rule?.location, arguments: call.arguments,
+            binding: call.settings.rememberArguments, remember: call.settings.remember, now: now.wall,
+            approver: approver)
+        grants.add(grant)
+        return grant
+    }
+
+    func origin(of call: PendingCall, approvalID: String, approver: Approver) -> Continuation.Origin {
+        .init(
+            approvalID: approvalID, approver: approver, argumentsDigest: ApprovalBinding.argumentsDigest(call.arguments)
+        )
+    }
+
+    /// One response standing for several channels that all failed.
+    static func combined(_ failures: [ApprovalResponse]) -> ApprovalResponse {
+        guard failures.count > 1 else { return failures[0] }
+        return ApprovalResponse(
+            outcome: .unattended,
+            approver: Approver(kind: .policy, channel: failures.map(\.approver.channel).joined(separator: "+")),
+            detail: failures.map(\.detail).joined(separator: "; "))
+    }
+}
