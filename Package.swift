@@ -60,7 +60,6 @@ let package = Package(
             name: "FirewallHTTP",
             dependencies: [
                 "FirewallCore",
-                "FirewallRelay",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

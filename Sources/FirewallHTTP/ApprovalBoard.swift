@@ -1,5 +1,4 @@
 import FirewallCore
-import FirewallRelay
 import Foundation
 import Synchronization
 

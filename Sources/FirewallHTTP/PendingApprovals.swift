@@ -1,5 +1,4 @@
 import FirewallCore
-import FirewallRelay
 
 /// The calls waiting on the web page, the pages watching them, and the calls settled lately: pure state,
 /// bounded everywhere. Event methods publish to the watching pages and return what the caller must do.

@@ -1,5 +1,4 @@
 import FirewallCore
-import FirewallRelay
 
 /// Asks whoever has the approval page open: the call is listed there until someone answers, the call is
 /// withdrawn or it times out (the coordinator cancels this channel's task, and the call leaves the page).

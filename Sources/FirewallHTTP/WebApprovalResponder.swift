@@ -1,5 +1,5 @@
 import FirewallCore
-import FirewallRelay
+import Foundation
 import Hummingbird
 import Logging
 
@@ -147,7 +147,8 @@ struct WebApprovalResponder: HTTPResponder {
         let result = callbacks.deliver(
             body: Array(body.readableBytesView),
             timestamp: HTTPFields.Element.Name(WebhookSignature.timestampHeader).flatMap { headers[$0] } ?? "",
-            signature: HTTPFields.Element.Name(WebhookSignature.signatureHeader).flatMap { headers[$0] } ?? "")
+            signature: HTTPFields.Element.Name(WebhookSignature.signatureHeader).flatMap { headers[$0] } ?? "",
+            now: Date().timeIntervalSince1970)
         logger.info(
             "webhook callback", metadata: ["http.status": "\(result.status)", "reason": "\(result.reason)"])
         return Self.error(result.status, result.reason)

@@ -1,5 +1,4 @@
 import FirewallCore
-import FirewallRelay
 import Hummingbird
 import HummingbirdCore
 import Logging

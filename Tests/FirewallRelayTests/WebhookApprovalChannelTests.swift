@@ -101,7 +101,8 @@ struct WebhookApprovalChannelTests {
         let timestamp = String(Int(Date().timeIntervalSince1970))
         let signature = WebhookSignature.sign(body: callback, timestamp: timestamp, secret: Array(Self.secret.utf8))
         #expect(
-            channel.callbacks.deliver(body: callback, timestamp: timestamp, signature: signature)
+            channel.callbacks.deliver(
+                body: callback, timestamp: timestamp, signature: signature, now: Date().timeIntervalSince1970)
                 == .accepted(approvalID: "approval-1"))
         let response = await answer
         await server.stop()
@@ -109,7 +110,8 @@ struct WebhookApprovalChannelTests {
         #expect(response.approver == Approver(kind: .human, channel: "webhook", identity: "carol"))
         #expect(channel.callbacks.waitingCount == 0)
         #expect(
-            channel.callbacks.deliver(body: callback, timestamp: timestamp, signature: signature)
+            channel.callbacks.deliver(
+                body: callback, timestamp: timestamp, signature: signature, now: Date().timeIntervalSince1970)
                 == .unknownApproval("no approval `approval-1` is waiting for an answer"))
     }
 

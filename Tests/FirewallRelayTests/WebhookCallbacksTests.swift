@@ -27,7 +27,9 @@ struct WebhookCallbacksTests {
     }
 
     private func deliver(_ callbacks: WebhookCallbacks, _ delivery: Delivery) -> WebhookCallbacks.Result {
-        callbacks.deliver(body: delivery.body, timestamp: delivery.timestamp, signature: delivery.signature)
+        callbacks.deliver(
+            body: delivery.body, timestamp: delivery.timestamp, signature: delivery.signature,
+            now: Date().timeIntervalSince1970)
     }
 
     @Test func goodCallbackWakesTheWaitingRequestOnce() async throws {

@@ -1,5 +1,3 @@
-import FirewallCore
-
 /// A decision document from an approval hook or a webhook, read strictly.
 ///
 /// `{"decision": "approve"|"deny", "approver": "alice@example.com", "comment"?: "…", "remember"?: bool,

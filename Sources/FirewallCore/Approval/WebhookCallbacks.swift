@@ -1,4 +1,3 @@
-import FirewallCore
 import Synchronization
 
 /// The approvals waiting for a webhook's callback (after it answered `202 Accepted`), by approval id.
@@ -53,26 +52,26 @@ package final class WebhookCallbacks: Sendable {
     }
 
     /// Waits for `request`'s callback from now on; the answer arrives on the returned value.
-    func register(_ request: ApprovalRequest) -> OneShot<ApprovalResponse> {
+    package func register(_ request: ApprovalRequest) -> OneShot<ApprovalResponse> {
         let answer = OneShot<ApprovalResponse>()
         waiters.withLock { $0[request.id] = Waiter(request: request, answer: answer) }
         return answer
     }
 
     /// Stops waiting for the callback of approval `id` (answered, withdrawn or timed out).
-    func withdraw(_ id: String) {
+    package func withdraw(_ id: String) {
         _ = waiters.withLock { $0.removeValue(forKey: id) }
     }
 
     /// The number of approvals waiting for a callback.
     package var waitingCount: Int { waiters.withLock { $0.count } }
 
-    /// Checks one callback and, when it is good, hands its answer to the waiting request.
-    package func deliver(body: [UInt8], timestamp: String, signature: String) -> Result {
+    /// Checks one callback and, when it is good, hands its answer to the waiting request. `now` is the
+    /// wall clock in seconds since 1970, against which the timestamp and the deadline are checked.
+    package func deliver(body: [UInt8], timestamp: String, signature: String, now: Double) -> Result {
         guard WebhookSignature.verify(signature, body: body, timestamp: timestamp, secret: secret) else {
             return .unauthorized("the signature does not match the body and timestamp")
         }
-        let now = Posix.now()
         guard WebhookSignature.isFresh(timestamp, now: now) else {
             return .unauthorized("the timestamp is not within 5 minutes of the proxy's clock")
         }
