@@ -91,7 +91,8 @@ package final class AuditLog: Sendable {
         state.withLock { _ in _ = fsync(fd) }
     }
 
-    private static func endsWithoutNewline(_ path: String) -> Bool {
+    /// Whether the file at `path` ends in a fragment: a previous run died mid-line (`AuditWriter` repairs it too).
+    static func endsWithoutNewline(_ path: String) -> Bool {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }

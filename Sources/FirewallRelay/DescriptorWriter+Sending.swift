@@ -1,0 +1,109 @@
+import FirewallCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What the writer's thread does with a batch it took: clear it with the audit, then write it.
+extension DescriptorWriter {
+    /// Writes `entries` once their audit batches are decided; returns how the thread ends, or nil to go on.
+    func send(_ entries: [Entry]) -> End? {
+        let cleared = clear(entries)
+        if state.withLock({ $0.stopping }) { return .stopped }
+        // Two vectors a frame (it and its newline), as many frames as one `writev` takes.
+        let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
+        var start = cleared.startIndex
+        while start < cleared.endIndex {
+            let end = min(start + framesPerWrite, cleared.endIndex)
+            let frames = cleared[start..<end].map(\.frame)
+            let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
+                VectoredWrite.withBytes(of: frames[...]) { buffers in
+                    var vectors: [UnsafeRawBufferPointer] = []
+                    vectors.reserveCapacity(buffers.count * 2)
+                    for buffer in buffers {
+                        vectors.append(buffer)
+                        vectors.append(newline)
+                    }
+                    return VectoredWrite.write(fd, vectors, progress: release, whenBlocked: waitForRoom)
+                }
+            }
+            switch result.outcome {
+            case .complete: break
+            case .abandoned: return .stopped
+            case .failed(let error):
+                let failure = "cannot write to \(name): \(error)"
+                state.withLock { $0.failure = failure }
+                return .failed(failure)
+            }
+            start = end
+        }
+        return nil
+    }
+
+    /// The entries that may be written now: waits until the audit has decided every batch they follow,
+    /// then withholds the decided frames whose batch failed and reports their calls.
+    ///
+    /// Frames that carry no decision still go after a failed batch (W2: only a decision needs its
+    /// record); they wait for the batch to be decided all the same, so order is kept (W1).
+    private func clear(_ entries: [Entry]) -> [Entry] {
+        guard let last = entries.lazy.map(\.after).max(), last > .none else { return entries }
+        if let audit, audit.wait(for: last) { return entries }
+        var kept: [Entry] = []
+        var unsent: [RequestID] = []
+        var withheldBytes = 0
+        for entry in entries {
+            let recorded = entry.after == .none || audit?.wait(for: entry.after) == true
+            if let decided = entry.decided, !recorded {
+                unsent.append(decided)
+                withheldBytes += entry.size
+            } else {
+                kept.append(entry)
+            }
+        }
+        release(withheldBytes)
+        if !unsent.isEmpty { onUnsent(unsent) }
+        return kept
+    }
+
+    /// Takes `count` written or withheld bytes off the queue, ending the pressure at `lowWater`.
+    private func release(_ count: Int) {
+        guard count > 0 else { return }
+        state.withLock { state in
+            state.queuedBytes -= count
+            if state.pressure, state.queuedBytes <= lowWater { state.setPressure(false) }
+        }
+        reportPressure()
+    }
+
+    /// Sleeps until `enqueue`, `finish()` or `stop()` writes to the wake pipe.
+    func waitForWake() {
+        var target = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
+        while poll(&target, 1, -1) < 0, errno == EINTR {}
+        drainWake()
+    }
+
+    /// Waits until `fd` has room (true) or `stop()` is called (false); the peer going away counts as
+    /// room, so the next write reports it.
+    private func waitForRoom() -> Bool {
+        var targets = [
+            pollfd(fd: fd, events: Int16(POLLOUT), revents: 0),
+            pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0),
+        ]
+        while true {
+            if state.withLock({ $0.stopping }) { return false }
+            targets[0].revents = 0
+            targets[1].revents = 0
+            if poll(&targets, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                return true
+            }
+            if targets[1].revents != 0 { drainWake() }
+            if targets[0].revents != 0 { return true }
+        }
+    }
+
+    private func drainWake() {
+        var bytes: (UInt64, UInt64) = (0, 0)
+        while read(wake.read, &bytes, MemoryLayout.size(ofValue: bytes)) > 0 {}
+    }
+}
