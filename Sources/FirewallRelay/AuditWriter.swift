@@ -1,3 +1,4 @@
+import FirewallCore
 import Foundation
 import Synchronization
 

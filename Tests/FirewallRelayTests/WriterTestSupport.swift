@@ -1,3 +1,4 @@
+import FirewallCore
 import Foundation
 
 @testable import FirewallRelay
