@@ -131,6 +131,12 @@ package final class ChildProcess: Sendable {
     package var exitedStatus: Termination? { exit.peek() }
 
     /// Closes the child's stdin (idempotent): the polite way to ask an MCP stdio server to stop.
+    /// Hands the stdin descriptor to another owner (its writer), which closes it: `closeStdin` and
+    /// `shutDown` then leave it alone.
+    package func handOverStdin() {
+        stdinOpen.withLock { $0 = false }
+    }
+
     package func closeStdin() {
         let wasOpen = stdinOpen.withLock { open in
             defer { open = false }

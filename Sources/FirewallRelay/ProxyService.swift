@@ -38,18 +38,19 @@ package final class ProxyService: Service, Sendable {
     package var outcome: ProxyOutcome? { outcomeBox.withLock { $0 } }
 
     package func run() async throws {
-        let audit = try AuditLog(
-            path: configuration.auditPath, sessionID: sessionID, syncEachBatch: configuration.auditSync)
+        let audit = try AuditWriter(path: configuration.auditPath, syncEachBatch: configuration.auditSync)
+        var encoder = AuditRecordEncoder(sessionID: sessionID)
         var start = AuditEvent.SessionStart(
             proxyVersion: Self.version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
             policy: configuration.policy.source, environment: configuration.environment,
             payloadLimit: configuration.auditPayloadLimit)
         start.layers = configuration.policy.layers
         start.environmentOverlay = configuration.policy.environment != nil
-        let started = audit.append(.sessionStart(start))
         // Nothing runs unaudited: if the first record cannot be written, refuse to start.
-        guard started else {
-            throw AuditLogError(message: audit.failure ?? "audit log \(configuration.auditPath) cannot be written")
+        guard await audit.durable(audit.enqueue([encoder.encode(.sessionStart(start), time: Posix.now())])) else {
+            let failure = audit.failure ?? "audit log \(configuration.auditPath) cannot be written"
+            await audit.close()
+            throw AuditLogError(message: failure)
         }
         let child: ChildProcess
         do {
@@ -57,57 +58,88 @@ package final class ProxyService: Service, Sendable {
                 argv: configuration.serverArgv,
                 environment: Posix.environment(withholding: configuration.withheldEnvironment))
         } catch {
-            audit.append(
-                .sessionEnd(
-                    .init(
-                        reason: "server failed to start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0
-                    )))
+            let end = AuditEvent.sessionEnd(
+                .init(reason: "server failed to start: \(error)", serverExit: nil, counts: [], durationMilliseconds: 0))
+            _ = await audit.durable(audit.enqueue([encoder.encode(end, time: Posix.now())]))
+            await audit.close()
             throw error
         }
         logger.info(
             "server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
+        let inbox = SessionInbox()
         let approvals = ApprovalCoordinator(channels: channels)
-        let session = RelaySession(
-            policy: configuration.policy, audit: audit, toServer: FrameWriter(fd: child.stdinFD),
-            toClient: FrameWriter(fd: clientOutput), approvals: approvals,
+        // The child's stdin is ours alone: its writer owns it (non-blocking, closed when it ends).
+        child.handOverStdin()
+        let toServer = try DescriptorWriter(
+            fd: child.stdinFD, name: "mcp-firewall.server-writer", audit: audit, nonBlocking: true,
+            closeWhenFinished: true, onPressureChange: { inbox.serverWriterBackedUp($0) },
+            onUnsent: { [audit] ids in
+                inbox.post(.auditFailed(reason: audit.failure ?? "audit log unavailable", unsent: ids))
+            })
+        // Our stdout may be a terminal others share: it stays blocking, and its writer may stay blocked.
+        let toClient = try DescriptorWriter(
+            fd: clientOutput, name: "mcp-firewall.client-writer", audit: audit,
+            onPressureChange: { inbox.clientWriterBackedUp($0) })
+        let machine = RelayStateMachine(
+            policy: configuration.policy,
             configuration: .init(
                 auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
-                serverDescription: configuration.serverArgv.joined(separator: " ")
-            ),
-            logger: logger
-        )
+                serverDescription: configuration.serverArgv.joined(separator: " "),
+                externalChannels: approvals.availableChannels),
+            startedAt: RelaySession.now())
+        let loop = RelaySessionLoop(
+            audit: audit, toServer: toServer, toClient: toClient, inbox: inbox, approvals: approvals, logger: logger)
         let clientReader = try PipeReader(fd: clientInput)
         let serverReader = try PipeReader(fd: child.stdoutFD)
         let serverDrained = OneShot<Void>()
         let stopServer = OneShot<Void>()
         let grace = configuration.gracePeriod
         let maxBytes = configuration.maxMessageBytes
+        let ending = LockedValue<SessionEnding?>(nil)
+        let sessionEncoder = encoder
+
+        /// Lets the server read what is queued for it, then closes its stdin and stops it.
+        @Sendable func shutDownServer() async -> ChildProcess.Termination {
+            toServer.finish()
+            if await Self.wait(for: toServer, upTo: grace) == nil { toServer.stop() }
+            _ = await toServer.ended()
+            return await child.shutDown(grace: grace)
+        }
 
         let termination: ChildProcess.Termination = await withGracefulShutdownHandler {
             await withTaskGroup(of: ChildProcess.Termination?.self) { group in
                 group.addTask {
+                    let end = await loop.run(machine, encoder: sessionEncoder)
+                    ending.withLock { $0 = end }
+                    return nil
+                }
+                group.addTask {
                     let end = await Self.pump(
                         clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger
-                    ) {
-                        session.handleClientFrames($0)
-                    } oversized: { size in
-                        session.rejectOversized(size)
+                    ) { frames, oversized in
+                        var inputs = frames.compactMap(RelayStateMachine.clientInput)
+                        inputs += oversized.map(ClientInput.oversized)
+                        return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
+                    } push: { inputs, bytes in
+                        inbox.pushClient(.frames(inputs), bytes: bytes)
                     }
                     switch end {
-                    case .endOfFile: session.clientEnded(.endOfFile)
-                    case .stopped: session.clientEnded(.stopped)
-                    case .failed(let reason): session.clientEnded(.failed(reason))
+                    case .endOfFile: inbox.pushClient(.ended(.endOfFile), bytes: 0)
+                    case .stopped: inbox.pushClient(.ended(.stopped), bytes: 0)
+                    case .failed(let reason): inbox.pushClient(.ended(.failed(reason)), bytes: 0)
                     }
-                    _ = await child.shutDown(grace: grace)
+                    _ = await shutDownServer()
                     return nil
                 }
                 group.addTask {
                     _ = await Self.pump(
                         serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, logger: self.logger
-                    ) {
-                        session.handleServerFrames($0)
-                    } oversized: { size in
-                        session.dropOversizedServerMessage(size)
+                    ) { frames, oversized in
+                        var inputs = frames.compactMap(RelayStateMachine.serverInput)
+                        inputs += oversized.map(ServerInput.oversized)
+                        return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
+                    } push: { inputs, bytes in
+                        inbox.pushServer(.frames(inputs), bytes: bytes)
                     }
                     serverDrained.fulfil(())
                     return nil
@@ -117,10 +149,10 @@ package final class ProxyService: Service, Sendable {
                     return nil
                 }
                 group.addTask {
-                    // On a shutdown signal, stop the server at once: the client reader may be blocked
-                    // writing to a server that no longer reads, and only the server going away frees it.
+                    // On a shutdown signal, stop the server at once: only the server going away ends a
+                    // session whose server no longer reads.
                     _ = await stopServer.value()
-                    _ = await child.shutDown(grace: grace)
+                    _ = await shutDownServer()
                     return nil
                 }
                 group.addTask {
@@ -128,7 +160,8 @@ package final class ProxyService: Service, Sendable {
                     // Let the server's last words through before answering what is left.
                     if await ChildProcess.wait(serverDrained, upTo: .seconds(2)) == nil { serverReader.stop() }
                     _ = await serverDrained.value()
-                    session.serverEnded(status.description)
+                    // After its last frames, in the same lane: the machine answers what is left, ends.
+                    inbox.pushServer(.exited(status.description), bytes: 0)
                     clientReader.stop()
                     approvals.finish()
                     stopServer.fulfil(())
@@ -139,31 +172,52 @@ package final class ProxyService: Service, Sendable {
                 return status ?? .signaled(SIGKILL)
             }
         } onGracefulShutdown: {
-            session.shutdownRequested()
+            inbox.post(.shutdownRequested)
             clientReader.stop()
             stopServer.fulfil(())
         }
 
-        // The session's own ending record was written when the server's exit was delivered.
-        let ending = session.sessionEnding
+        // The answers to what was outstanding go out before we exit, unless the client stopped reading.
+        toClient.finish()
+        _ = await Self.wait(for: toClient, upTo: grace)
+        await audit.sync()
+        let auditFailure = audit.failure
+        await audit.close()
+        let sessionEnding = ending.withLock { $0 }
         let outcome: ProxyOutcome
-        if let failure = audit.failure {
+        if let failure = auditFailure {
             outcome = .auditFailed(failure)
-        } else if ending?.unattendedFailure == true {
+        } else if sessionEnding?.unattendedFailure == true {
             outcome = .unattendedFailure
-        } else if case .serverExited? = ending?.cause {
+        } else if case .serverExited? = sessionEnding?.cause {
             outcome = .serverExited(termination.description)
         } else {
             outcome = .clientClosed
         }
-        audit.sync()
         outcomeBox.withLock { $0 = outcome }
     }
 
-    /// Reads frames from `reader` until it ends, handing each complete frame to `handle`.
-    private static func pump(
+    /// Waits for `writer` to end, at most `limit`; nil if it has not.
+    private static func wait(for writer: DescriptorWriter, upTo limit: Duration) async -> DescriptorWriter.End? {
+        let ended = OneShot<DescriptorWriter.End?>()
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { ended.fulfil(await writer.ended()) }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                ended.fulfil(nil)
+            }
+            let result = await ended.valueIgnoringCancellation()
+            group.cancelAll()
+            return result
+        }
+    }
+
+    /// Reads frames from `reader` until it ends; `prepare` decodes each read's frames on the reader's
+    /// thread and `push` queues them (waiting there while the session's lane is full).
+    private static func pump<Input: Sendable>(
         _ reader: PipeReader, name: String, maxBytes: Int, logger: Logger,
-        handle: @escaping @Sendable ([[UInt8]]) -> Void, oversized: @escaping @Sendable (Int) -> Void
+        prepare: @escaping @Sendable (_ frames: [[UInt8]], _ oversized: [Int]) -> ([Input], Int)?,
+        push: @escaping @Sendable ([Input], Int) -> Void
     ) async -> PipeReader.End {
         let framer = Mutex(LineFramer(maxFrameBytes: maxBytes))
         let end = await reader.run(name: name) { chunk in
@@ -172,16 +226,20 @@ package final class ProxyService: Service, Sendable {
                 switch event {
                 case .frame(let frame): frames.append(frame)
                 case .oversized(let size):
-                    if !frames.isEmpty { handle(frames) }
+                    // In order: the frames before it, then the refusal.
+                    if let (inputs, bytes) = prepare(frames, [size]) { push(inputs, bytes) }
                     frames.removeAll()
-                    oversized(size)
                 }
             }
-            if !frames.isEmpty { handle(frames) }
+            if !frames.isEmpty, let (inputs, bytes) = prepare(frames, []) { push(inputs, bytes) }
         }
         // A final line without a newline is still a message, but only at end of input: a reader that
         // was stopped may hold the front half of a frame.
-        if end == .endOfFile, case .frame(let frame)? = framer.withLock({ $0.finish() }) { handle([frame]) }
+        if end == .endOfFile, case .frame(let frame)? = framer.withLock({ $0.finish() }),
+            let (inputs, bytes) = prepare([frame], [])
+        {
+            push(inputs, bytes)
+        }
         if case .failed(let reason) = end {
             logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"])
         }

@@ -178,7 +178,7 @@ package final class RelaySession: Sendable {
             case .withdrawApproval(let approvalID):
                 approvals.withdraw(approvalID: approvalID)
             case .log(let line):
-                log(line)
+                Self.log(line, to: logger)
             case .endSession(let sessionEnding):
                 ending.withLock { $0 = sessionEnding }
                 timer.withLock { $0.task?.cancel() }
@@ -192,7 +192,7 @@ package final class RelaySession: Sendable {
         }
     }
 
-    private func log(_ line: RelayLog) {
+    static func log(_ line: RelayLog, to logger: Logger) {
         let level: Logger.Level
         switch line.level {
         case .debug: level = .debug

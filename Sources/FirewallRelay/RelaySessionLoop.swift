@@ -1,0 +1,124 @@
+import FirewallCore
+import Logging
+import Synchronization
+
+/// The stdio executor of one `RelayStateMachine`: the machine is a local of one task, fed from the
+/// session's inbox, and its actions become queued writes: audit records to the shared audit writer,
+/// frames to the one writer of each descriptor, each behind the audit ticket it must follow.
+///
+/// No lock is held around the machine (only this task touches it) and no syscall runs here: the
+/// writers' threads do the I/O, approval channels answer through the inbox, the timer posts `tick`.
+package final class RelaySessionLoop: Sendable {
+    let audit: AuditWriter
+    let toServer: DescriptorWriter
+    let toClient: DescriptorWriter
+    let inbox: SessionInbox
+    let approvals: ApprovalCoordinator
+    let logger: Logger
+    private let timer = Mutex<(deadline: Double?, task: Task<Void, Never>?)>((nil, nil))
+
+    package init(
+        audit: AuditWriter, toServer: DescriptorWriter, toClient: DescriptorWriter, inbox: SessionInbox,
+        approvals: ApprovalCoordinator, logger: Logger
+    ) {
+        self.audit = audit
+        self.toServer = toServer
+        self.toClient = toClient
+        self.inbox = inbox
+        self.approvals = approvals
+        self.logger = logger
+    }
+
+    /// Runs the session until the machine ends it; returns how it ended. `encoder` carries on the
+    /// session's record numbering (its `session_start` was written before the server was started).
+    package func run(_ machine: RelayStateMachine, encoder: AuditRecordEncoder) async -> SessionEnding {
+        var machine = machine
+        var encoder = encoder
+        var auditFailureTold = false
+        var lastTicket = AuditTicket.none
+        while true {
+            let events = await inbox.take()
+            let now = RelaySession.now()
+            var actions: [RelayAction] = []
+            if !auditFailureTold, let failure = audit.failure {
+                // Calls read after this are refused up front; frames already queued behind the failed
+                // batch are withheld by their writer and come back as `auditFailed` with their ids.
+                auditFailureTold = true
+                machine.receive(.auditFailed(reason: failure, unsent: []), at: now, into: &actions)
+            }
+            for event in events { machine.receive(event, at: now, into: &actions) }
+            let ending = dispatch(actions, encoder: &encoder, time: now.wall, lastTicket: &lastTicket)
+            arm(machine.nextDeadline)
+            if let ending {
+                timer.withLock { $0.task?.cancel() }
+                return ending
+            }
+        }
+    }
+
+    /// Carries out one batch of actions. Every audit of the batch is enqueued as one batch before the
+    /// first send that follows one (an audit may move earlier, never later: W3); each send waits for
+    /// the newest ticket enqueued before it (W1); a decided forward whose batch fails is withheld by
+    /// its writer and reported back (W2).
+    private func dispatch(
+        _ actions: [RelayAction], encoder: inout AuditRecordEncoder, time: Double, lastTicket: inout AuditTicket
+    ) -> SessionEnding? {
+        var toServerEntries: [DescriptorWriter.Entry] = []
+        var toClientEntries: [DescriptorWriter.Entry] = []
+        var audited = false
+        var ending: SessionEnding?
+        for action in actions {
+            switch action {
+            case .audit:
+                guard !audited else { continue }
+                audited = true
+                var records: [[UInt8]] = []
+                for case .audit(let events) in actions {
+                    for event in events { records.append(encoder.encode(event, time: time)) }
+                }
+                lastTicket = audit.enqueue(records)
+            case .sendToServer(let frame, let decided):
+                toServerEntries.append(.init(frame, after: lastTicket, decided: decided))
+            case .sendToClient(let frame, _):
+                toClientEntries.append(.init(frame, after: lastTicket))
+            case .startApproval(let start):
+                let inbox = self.inbox
+                approvals.start(start) { channel, response in
+                    inbox.post(.approvalFinished(approvalID: start.request.id, channel: channel, response: response))
+                }
+            case .withdrawApproval(let approvalID):
+                approvals.withdraw(approvalID: approvalID)
+            case .log(let line):
+                RelaySession.log(line, to: logger)
+            case .endSession(let sessionEnding):
+                ending = sessionEnding
+            }
+        }
+        if !toServerEntries.isEmpty { toServer.enqueue(toServerEntries) }
+        if !toClientEntries.isEmpty { toClient.enqueue(toClientEntries) }
+        return ending
+    }
+
+    /// Keeps one wake-up armed for the machine's earliest deadline; it posts `tick` to the inbox.
+    private func arm(_ deadline: Double?) {
+        timer.withLock { timer in
+            guard timer.deadline != deadline else { return }
+            timer.task?.cancel()
+            timer.deadline = deadline
+            guard let deadline else {
+                timer.task = nil
+                return
+            }
+            timer.task = Task { [self] in
+                let wait = max(0, deadline - Posix.monotonic())
+                guard (try? await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up))))) != nil else {
+                    return
+                }
+                // Disarmed first, so that the next batch re-arms even for the same deadline (a tick a
+                // hair early times nothing out).
+                self.timer.withLock { if $0.deadline == deadline { $0.deadline = nil } }
+                self.inbox.post(.tick)
+            }
+        }
+    }
+}
