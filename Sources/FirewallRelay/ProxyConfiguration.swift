@@ -42,7 +42,7 @@ package struct ProxyConfiguration: Sendable {
     }
 }
 
-/// How a proxy run ended, and the exit code it maps to.
+/// How a proxy run ended (the CLI maps it to an exit code).
 package enum ProxyOutcome: Sendable, Equatable {
     /// The client ended the session (closed stdin or we were signalled) and the server was stopped.
     case clientClosed
@@ -52,14 +52,4 @@ package enum ProxyOutcome: Sendable, Equatable {
     case auditFailed(String)
     /// A call needed confirmation, nobody could answer, and the policy says `unattended: fail`.
     case unattendedFailure
-
-    /// 0, 69 (EX_UNAVAILABLE), 74 (EX_IOERR) or 75 (EX_TEMPFAIL: nobody could confirm a call).
-    package var exitCode: Int32 {
-        switch self {
-        case .clientClosed: 0
-        case .serverExited: 69
-        case .auditFailed: 74
-        case .unattendedFailure: 75
-        }
-    }
 }
