@@ -1,23 +1,22 @@
 import FirewallCore
 import FirewallRelay
 import Foundation
-import Logging
 
-/// The firewall's own CPU cost per allowed call, without processes or pipes: one client frame and
-/// one server frame through a `RelaySession`, audit log included, outputs to /dev/null.
+/// The firewall's own CPU cost per allowed call, without processes, pipes or syscalls: one client
+/// frame and its answer through the gate (`RelayStateMachine.clientInput`/`serverInput`, as the
+/// reader threads run it), the state machine (as the session loop runs it) and the audit encoder
+/// (every record the call produces, encoded as the loop encodes them). Writing the bytes is left out:
+/// that happens on the writer threads, one `writev` per batch under load.
 enum InProcessCost {
     static func measure(
         policyPath: String, auditPath: String, calls: Int
     ) throws -> (perCallMicros: Double, auditBytes: Int) {
         let text = try String(contentsOfFile: policyPath, encoding: .utf8)
         let policy = try PolicyLoader.load(text: text, path: policyPath).policy
-        let sink = open("/dev/null", O_WRONLY)
-        defer { close(sink) }
-        let session = RelaySession(
-            policy: policy, audit: try AuditLog(path: auditPath, sessionID: "bench"), toServer: FrameWriter(fd: sink),
-            toClient: FrameWriter(fd: sink), approvals: ApprovalCoordinator(channels: []),
-            configuration: .init(serverDescription: "bench"), logger: Logger(label: "bench")
-        )
+        var machine = RelayStateMachine(
+            policy: policy, configuration: .init(serverDescription: "bench"),
+            startedAt: RelayTime(wall: 0, monotonic: 0))
+        var encoder = AuditRecordEncoder(sessionID: "bench")
         let result = Array(
             #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"E-1001  Ada Lovelace  engineering  Principal Engineer"}],"isError":false}}"#
                 .utf8
@@ -33,20 +32,40 @@ enum InProcessCost {
             reply.replaceSubrange(22..<23, with: id)  // the `1` of `"id":1`
             return reply
         }
-        // Every answer must be a valid frame that resolves its call, or this measures the wrong path.
-        precondition(
-            replies.allSatisfy { reply in
-                if case .result = ServerMessage.decode(reply).kind { true } else { false }
-            })
+        var auditBytes = 0
+        var forwarded = 0
+        var answered = 0
+        var actions: [RelayAction] = []
+        actions.reserveCapacity(8)
         let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            for index in 0..<calls {
-                session.handleClientFrame(frames[index])
-                session.handleServerFrame(replies[index])
+        func run(_ event: RelayEvent, at now: RelayTime, isCall: Bool) {
+            actions.removeAll(keepingCapacity: true)
+            machine.receive(event, at: now, into: &actions)
+            for action in actions {
+                switch action {
+                case .audit(let events):
+                    for record in events { auditBytes += encoder.encode(record, time: now.wall).count }
+                case .sendToServer: if isCall { forwarded += 1 }
+                case .sendToClient: if !isCall { answered += 1 }
+                default: break
+                }
             }
         }
+        let elapsed = clock.measure {
+            for index in 0..<calls {
+                let now = RelayTime(wall: Double(index), monotonic: Double(index))
+                if let call = RelayStateMachine.clientInput(frames[index]) {
+                    run(.clientFrames([call]), at: now, isCall: true)
+                }
+                if let answer = RelayStateMachine.serverInput(replies[index]) {
+                    run(.serverFrames([answer]), at: now, isCall: false)
+                }
+            }
+        }
+        // Every call must be allowed and every answer relayed, or this measures the wrong path.
+        precondition(forwarded == calls && answered == calls && machine.sessionCounts.allowed == calls)
+        _ = auditPath
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let size = (try? FileManager.default.attributesOfItem(atPath: auditPath)[.size] as? Int) ?? 0
-        return (seconds / Double(calls) * 1e6, size)
+        return (seconds / Double(calls) * 1e6, auditBytes)
     }
 }

@@ -131,7 +131,7 @@ enum Frames {
     static let policy = """
         version: 1
         defaults: {read: allow, write: confirm, sensitive: deny}
-        approval: {timeout: 3s}
+        approval: {timeout: 30s}
         tools:
           - name: read_*
             class: read

@@ -65,10 +65,11 @@ struct RelaySessionTests {
     }
 
     @Test func unansweredConfirmationTimesOutAsDenied() async throws {
-        try await withRelay(.hang) { relay in
+        let policy = Frames.policy.replacingOccurrences(of: "timeout: 30s", with: "timeout: 300ms")
+        try await RelayHarness.with(policy: policy, channels: [ScriptedChannel(behaviour: .hang)]) { relay in
             relay.client(Frames.call(1, "write_a"))
-            // A generous limit: the 300 ms approval timeout runs on the cooperative pool, which the rest of
-            // the suite loads on 2 cores (the relay-core issue moves blocking writes off it).
+            // A generous limit: the timer's wake-up runs on the cooperative pool, which the rest of the
+            // suite loads on 2 cores.
             let reply = try #require(await relay.nextToClient(timeout: 30))
             #expect(reply.contains("timeout"))
             #expect(await relay.nextToServer(timeout: 0.2) == nil)

@@ -4,7 +4,11 @@
 /// than `JSONEncoder` on the hot path and never reorders or reformats embedded raw JSON.
 package struct JSONWriter: Sendable {
     package private(set) var bytes: [UInt8]
-    private var needsComma: [Bool] = []
+    /// Whether the open container at each depth already holds a member: bit `d` for depth `d` below 64
+    /// (no heap traffic on the hot path), the array beyond that (deep values written whole).
+    private var depth = 0
+    private var commaBits: UInt64 = 0
+    private var deepCommas: [Bool] = []
 
     package init(capacity: Int = 256) {
         bytes = []
@@ -14,23 +18,23 @@ package struct JSONWriter: Sendable {
     package mutating func beginObject() {
         separate()
         bytes.append(UInt8(ascii: "{"))
-        needsComma.append(false)
+        open()
     }
 
     package mutating func endObject() {
         bytes.append(UInt8(ascii: "}"))
-        needsComma.removeLast()
+        close()
     }
 
     package mutating func beginArray() {
         separate()
         bytes.append(UInt8(ascii: "["))
-        needsComma.append(false)
+        open()
     }
 
     package mutating func endArray() {
         bytes.append(UInt8(ascii: "]"))
-        needsComma.removeLast()
+        close()
     }
 
     /// Writes a member key known at compile time (no escaping needed); the next value belongs to it.
@@ -38,8 +42,9 @@ package struct JSONWriter: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
-        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+        setNeedsComma(false)
     }
 
     /// Writes a member key computed at run time, escaped as needed.
@@ -47,7 +52,7 @@ package struct JSONWriter: Sendable {
         separate()
         appendQuoted(key)
         bytes.append(UInt8(ascii: ":"))
-        if !needsComma.isEmpty { needsComma[needsComma.count - 1] = false }
+        setNeedsComma(false)
     }
 
     package mutating func string(_ value: String) {
@@ -129,8 +134,31 @@ package struct JSONWriter: Sendable {
     }
 
     private mutating func separate() {
-        guard let last = needsComma.last else { return }
-        if last { bytes.append(UInt8(ascii: ",")) } else { needsComma[needsComma.count - 1] = true }
+        guard depth > 0 else { return }
+        let index = depth - 1
+        let needs = index < 64 ? commaBits & (1 << UInt64(index)) != 0 : deepCommas[index - 64]
+        if needs { bytes.append(UInt8(ascii: ",")) } else { setNeedsComma(true) }
+    }
+
+    private mutating func setNeedsComma(_ needs: Bool) {
+        guard depth > 0 else { return }
+        let index = depth - 1
+        if index < 64 {
+            if needs { commaBits |= 1 << UInt64(index) } else { commaBits &= ~(1 << UInt64(index)) }
+        } else {
+            deepCommas[index - 64] = needs
+        }
+    }
+
+    private mutating func open() {
+        depth += 1
+        if depth > 64 { deepCommas.append(false) }
+        setNeedsComma(false)
+    }
+
+    private mutating func close() {
+        if depth > 64 { deepCommas.removeLast() }
+        depth -= 1
     }
 
     private mutating func appendQuoted(_ text: String) {
