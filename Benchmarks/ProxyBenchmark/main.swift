@@ -4,6 +4,7 @@
 //   .build/release/mcp-firewall-bench [--calls 5000] [--pipelined-calls 20000] [--in-flight 64] [--large-mb 10]
 //       [--adversarial-mb 1]
 //   .build/release/mcp-firewall-bench adversarial [MB]    # only the adversarial frames
+//   .build/release/mcp-firewall-bench echo-server [--result-bytes N]    # a server fast enough to be no bottleneck
 //
 // Every figure is taken in one run, direct and proxied side by side, through the same client code.
 
@@ -52,6 +53,9 @@ struct Options {
 if CommandLine.arguments.dropFirst().first == "bare-relay" {
     BareRelay.run(Array(CommandLine.arguments.dropFirst(2)))
 }
+if CommandLine.arguments.dropFirst().first == "echo-server" {
+    EchoServer.run(Array(CommandLine.arguments.dropFirst(2)))
+}
 if CommandLine.arguments.dropFirst().first == "adversarial-shape" {
     AdversarialFrames.runShape(Array(CommandLine.arguments.dropFirst(2)))
 }
@@ -74,7 +78,7 @@ try """
 version: 1
 defaults: {read: allow, write: confirm, sensitive: deny}
 tools:
-  - name: [get_employee, get_personnel_file]
+  - name: [get_employee, get_personnel_file, echo]
     class: read
     tags: [BENCH]
 """.write(toFile: policyPath, atomically: true, encoding: .utf8)
