@@ -27,6 +27,8 @@ struct EchoBenchmark {
         var idleRSS = 0.0
         var soakEarlyRSS = 0.0
         var soakLateRSS = 0.0
+        /// Calls per second over the whole soak: one long run, beside the short interleaved rounds.
+        var soakThroughput = 0.0
         var peakBeforeLarge = 0.0
         var peakAfterLarge = 0.0
         /// Median milliseconds for one large result.
@@ -82,10 +84,11 @@ struct EchoBenchmark {
         for index in setups.indices {
             let client = try start(index, phase: "soak")
             client.handshake()
-            _ = client.run(calls: soakMark, inFlight: options.inFlight)
+            let early = client.run(calls: soakMark, inFlight: options.inFlight).seconds
             figures[index].soakEarlyRSS = ProcessMemory.resident(client.process.pid)
-            _ = client.run(calls: options.soakCalls - soakMark, inFlight: options.inFlight)
+            let late = client.run(calls: options.soakCalls - soakMark, inFlight: options.inFlight).seconds
             figures[index].soakLateRSS = ProcessMemory.resident(client.process.pid)
+            figures[index].soakThroughput = Double(options.soakCalls) / (early + late)
             await finish(client, index, phase: "soak")
         }
         let bytes = options.largeMegabytes << 20

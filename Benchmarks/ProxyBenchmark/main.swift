@@ -9,8 +9,8 @@
 // Every figure is taken in one run, direct and proxied side by side, through the same client code. Two
 // tables: against the example HR server (StdioClient, as a host would drive it), and against the raw echo
 // server (PipelinedClient), where neither server nor client is the bottleneck. A default release run takes
-// about 3 minutes on the project's 2-vCPU VM, most of it the example server's 10 MB calls of small numbers;
-// `--echo-only` runs the echo table alone (under a minute).
+// about 100 s on the project's 2-vCPU VM, most of it the example server's 10 MB calls of small numbers;
+// `--echo-only` runs the echo table alone (about 15 s, the 100k-call soak through the proxy most of it).
 
 import FirewallCore
 import FirewallRelay
