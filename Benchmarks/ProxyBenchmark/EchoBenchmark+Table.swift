@@ -23,11 +23,11 @@ extension EchoBenchmark {
             sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
         }
 
-        func added(_ a: Double, _ b: Double) -> String { "+\(fmt(b - a))" }
+        func added(_ a: Double, _ b: Double) -> String { String(format: "%+.1f", b - a) }
         func ratio(_ a: Double, _ b: Double) -> String { "\(fmt(b / a, 2))×" }
         row(
             "against the echo server", "direct", "bare relay (floor)", "mcp-firewall", "mcp-firewall vs direct",
-            "mcp-firewall vs floor", "target", "")
+            "mcp-firewall vs floor", "target", "status")
         row("---", "---", "---", "---", "---", "---", "---", "---")
         for (label, p) in [("p50", 0.5), ("p95", 0.95), ("p99", 0.99)] {
             let (a, f, b) = (percentile(direct.latency, p), percentile(floor.latency, p), percentile(proxy.latency, p))
@@ -67,7 +67,7 @@ extension EchoBenchmark {
         let growth = proxy.soakLateRSS - proxy.soakEarlyRSS
         row(
             "RSS after \(soakMark) → \(options.soakCalls) calls (MiB)", soak(direct), soak(floor), soak(proxy),
-            "", "", "flat (proxy +\(fmt(growth)); ≤ +\(fmt(Target.soakGrowthMiB, 0)) MiB)",
+            "", "", "flat (proxy \(added(0, growth)); ≤ +\(fmt(Target.soakGrowthMiB, 0)) MiB)",
             mark(growth <= Target.soakGrowthMiB))
         print("")
         print(
