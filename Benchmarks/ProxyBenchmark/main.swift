@@ -1,11 +1,16 @@
 // mcp-firewall-bench: what the firewall costs, measured against the same server called directly.
 //
-//   swift build -c release --product mcp-firewall-bench --product mcp-firewall --product example-hr-server
+//   for p in mcp-firewall-bench mcp-firewall example-hr-server; do swift build -c release --product $p; done
 //   .build/release/mcp-firewall-bench [--calls 5000] [--pipelined-calls 20000] [--in-flight 64] [--large-mb 10]
-//       [--adversarial-mb 1]
+//       [--adversarial-mb 1] [--echo-calls 20000] [--soak-calls 100000] [--echo-only]
 //   .build/release/mcp-firewall-bench adversarial [MB]    # only the adversarial frames
+//   .build/release/mcp-firewall-bench echo-server [--result-bytes N]    # the fast server the second table uses
 //
-// Every figure is taken in one run, direct and proxied side by side, through the same client code.
+// Every figure is taken in one run, direct and proxied side by side, through the same client code. Two
+// tables: against the example HR server (StdioClient, as a host would drive it), and against the raw echo
+// server (PipelinedClient), where neither server nor client is the bottleneck. A default release run takes
+// about 100 s on the project's 2-vCPU VM, most of it the example server's 10 MB calls of small numbers;
+// `--echo-only` runs the echo table alone (about 15 s, the 100k-call soak through the proxy most of it).
 
 import FirewallCore
 import FirewallRelay
@@ -24,12 +29,15 @@ struct Options {
     var largeRuns = 5
     var inProcessOnly = false
     var adversarialMegabytes = 1
+    var echoCalls = 20000
+    var soakCalls = 100_000
+    var echoOnly = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
         while let flag = iterator.next() {
-            if flag == "--in-process-only" {
-                inProcessOnly = true
+            if flag == "--in-process-only" || flag == "--echo-only" {
+                if flag == "--echo-only" { echoOnly = true } else { inProcessOnly = true }
                 continue
             }
             let value = iterator.next().flatMap(Int.init) ?? 0
@@ -41,6 +49,8 @@ struct Options {
             case "--large-mb": largeMegabytes = value
             case "--large-runs": largeRuns = value
             case "--adversarial-mb": adversarialMegabytes = value
+            case "--echo-calls": echoCalls = value
+            case "--soak-calls": soakCalls = value
             default:
                 FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
                 exit(64)
@@ -51,6 +61,9 @@ struct Options {
 
 if CommandLine.arguments.dropFirst().first == "bare-relay" {
     BareRelay.run(Array(CommandLine.arguments.dropFirst(2)))
+}
+if CommandLine.arguments.dropFirst().first == "echo-server" {
+    EchoServer.run(Array(CommandLine.arguments.dropFirst(2)))
 }
 if CommandLine.arguments.dropFirst().first == "adversarial-shape" {
     AdversarialFrames.runShape(Array(CommandLine.arguments.dropFirst(2)))
@@ -74,17 +87,18 @@ try """
 version: 1
 defaults: {read: allow, write: confirm, sensitive: deny}
 tools:
-  - name: [get_employee, get_personnel_file]
+  - name: [get_employee, get_personnel_file, echo]
     class: read
     tags: [BENCH]
 """.write(toFile: policyPath, atomically: true, encoding: .utf8)
-let proxied =
+func proxyCommand(audit: String) -> [String] {
     [
-        products + "/mcp-firewall", "proxy", "--policy", policyPath, "--audit",
-        ProcessInfo.processInfo.environment["BENCH_AUDIT"] ?? (workFolder + "/audit.jsonl"),
-        "--no-terminal",
+        products + "/mcp-firewall", "proxy", "--policy", policyPath, "--audit", audit, "--no-terminal",
         "--log-level", "warning", "--",
-    ] + server
+    ]
+}
+let proxied =
+    proxyCommand(audit: ProcessInfo.processInfo.environment["BENCH_AUDIT"] ?? (workFolder + "/audit.jsonl")) + server
 
 func callFrame(_ id: Int, tool: String, arguments: String) -> [UInt8] {
     Array(
@@ -175,15 +189,6 @@ func largeCall(_ client: StdioClient, bytes: Int, runs: Int, firstID: Int) async
     return samples.sorted()[samples.count / 2]
 }
 
-/// Peak resident set size of `pid` in MiB, from /proc.
-func peakRSS(_ pid: pid_t) -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-        let kilobytes = line.split(separator: " ").compactMap({ Double($0) }).first
-    else { return .nan }
-    return kilobytes / 1024
-}
-
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
     sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.down)))]
 }
@@ -221,13 +226,13 @@ func measureAll(_ setups: [[String]]) async throws -> [Run] {
                     runs[index].latency.sort()
                     runs[index].throughput = await throughput(
                         client, total: options.pipelinedCalls, inFlight: options.inFlight, firstID: 30_000_000)
-                    runs[index].rssBeforeLarge = peakRSS(client.process.pid)
+                    runs[index].rssBeforeLarge = ProcessMemory.peak(client.process.pid)
                     runs[index].call = await largeCall(
                         client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 50_000_000)
-                    runs[index].rssAfterCall = peakRSS(client.process.pid)
+                    runs[index].rssAfterCall = ProcessMemory.peak(client.process.pid)
                     runs[index].large = await largeResult(
                         client, bytes: options.largeMegabytes << 20, runs: options.largeRuns, firstID: 40_000_000)
-                    runs[index].rss = peakRSS(client.process.pid)
+                    runs[index].rss = ProcessMemory.peak(client.process.pid)
                 }
                 return runs
             }
@@ -239,6 +244,12 @@ let inProcess = try InProcessCost.measure(
     policyPath: policyPath, auditPath: workFolder + "/inprocess.jsonl", calls: options.calls)
 if options.inProcessOnly {
     print("firewall CPU per allowed call, in process: \(inProcess.perCallMicros) µs")
+    exit(0)
+}
+let echo = EchoBenchmark(
+    bench: products + "/mcp-firewall-bench", proxy: proxyCommand, options: options, workFolder: workFolder)
+if options.echoOnly {
+    echo.printTable(try await echo.measure(), cpuMicros: inProcess.perCallMicros)
     exit(0)
 }
 AdversarialFrames.report(executable: products + "/mcp-firewall-bench", megabytes: options.adversarialMegabytes)
@@ -276,3 +287,5 @@ print(
     "\(options.calls) sequential calls per set-up (10 interleaved rounds, after \(options.warmup) warm-up), "
         + "\(options.pipelinedCalls) pipelined; every proxied call allowed and audited "
         + "(\(inProcess.auditBytes / max(1, options.calls)) audit bytes per call)")
+print("")
+echo.printTable(try await echo.measure(), cpuMicros: inProcess.perCallMicros)
