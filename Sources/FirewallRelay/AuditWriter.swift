@@ -32,6 +32,8 @@ package final class AuditWriter: Sendable {
         var ended = false
         /// The thread sleeps on `work` and needs one signal.
         var idle = false
+        /// A caller is appending a batch itself (`append`); the thread leaves the file alone meanwhile.
+        var inline = false
         /// Tasks in `durable(_:)`, resumed by the thread when their ticket is decided.
         var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
         /// Tasks in `sync()`, resumed by the thread once their request is done.
@@ -92,6 +94,36 @@ package final class AuditWriter: Sendable {
             state.queuedThrough = state.issued
             defer { state.idle = false }
             return (state.issued, state.idle)
+        }
+        if wake { work.signal() }
+        return AuditTicket(ticket)
+    }
+
+    /// Appends `records` as one batch on the calling thread when the writer's thread is idle with nothing
+    /// queued, so a decision is in the kernel without a hand-off; otherwise queues them (`enqueue`).
+    /// Returns the batch's ticket, decided on return when written here. Batches stay in ticket order.
+    ///
+    /// For a thread of the caller's own (the session loop), never the cooperative pool: it may wait
+    /// for the disk.
+    package func append(_ records: [[UInt8]]) -> AuditTicket {
+        guard !records.isEmpty else { return .none }
+        let claimed = state.withLock { state -> UInt64? in
+            guard state.idle, !state.inline, state.queued.isEmpty, !state.closing,
+                state.syncsRequested == state.syncsDone, failedFrom.load(ordering: .relaxed) == .max
+            else { return nil }
+            state.issued += 1
+            state.inline = true
+            return state.issued
+        }
+        guard let ticket = claimed else { return enqueue(records) }
+        let error = appendToFile(records)
+        publish(through: ticket, error: error, synced: nil)
+        let wake = state.withLock { state -> Bool in
+            state.inline = false
+            guard state.idle, !state.queued.isEmpty || state.closing || state.syncsRequested > state.syncsDone
+            else { return false }
+            state.idle = false
+            return true
         }
         if wake { work.signal() }
         return AuditTicket(ticket)
@@ -172,6 +204,11 @@ package final class AuditWriter: Sendable {
     private func run() {
         while true {
             let next = state.withLock { state -> Work in
+                if state.inline {
+                    // `append` is writing on its caller's thread and wakes this one when it is done.
+                    state.idle = true
+                    return .sleep
+                }
                 let sync = state.syncsRequested > state.syncsDone ? state.syncsRequested : nil
                 if !state.queued.isEmpty || sync != nil {
                     defer { state.queued = [] }
@@ -188,7 +225,7 @@ package final class AuditWriter: Sendable {
             case .sleep:
                 work.wait()
             case .write(let records, let through, let sync):
-                var error = records.isEmpty ? nil : append(records)
+                var error = records.isEmpty ? nil : appendToFile(records)
                 if error == nil, sync != nil, fsync(fd) != 0 { error = POSIXError(errno) }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: sync)
             case .exit:
@@ -201,7 +238,7 @@ package final class AuditWriter: Sendable {
     }
 
     /// Appends `records` with as few writes as the kernel allows; on failure takes back what got out.
-    private func append(_ records: [[UInt8]]) -> POSIXError? {
+    private func appendToFile(_ records: [[UInt8]]) -> POSIXError? {
         var written = 0
         var error: POSIXError?
         var start = records.startIndex

@@ -107,3 +107,92 @@ extension DescriptorWriter {
         while read(wake.read, &bytes, MemoryLayout.size(ofValue: bytes)) > 0 {}
     }
 }
+
+extension DescriptorWriter {
+    /// Writes `entries` on the calling thread when that cannot block and keeps their order: the
+    /// descriptor is non-blocking, nothing is queued, the writer's thread is idle and every entry's audit
+    /// batch is already written. What the kernel does not take at once goes to the thread, first in its
+    /// queue. Otherwise the entries are queued (`enqueue`). Returns the bytes still queued.
+    ///
+    /// Saves the hand-off to the writer's thread on every forward while the peer keeps up.
+    @discardableResult
+    package func sendNow(_ entries: [Entry]) -> Int {
+        guard nonBlocking, !entries.isEmpty else { return enqueue(entries) }
+        let durable = audit?.durableTicket ?? .none
+        guard entries.allSatisfy({ $0.after <= durable }) else { return enqueue(entries) }
+        let total = entries.reduce(0) { $0 + $1.size }
+        let claimed = state.withLock { state -> Bool in
+            guard state.accepting, state.idle, !state.inline, state.entries.isEmpty else { return false }
+            state.inline = true
+            state.queuedBytes += total
+            if !state.pressure, state.queuedBytes > highWater { state.setPressure(true) }
+            return true
+        }
+        guard claimed else { return enqueue(entries) }
+        var written = 0
+        var failure: String?
+        let frames = entries.map(\.frame)
+        var start = 0
+        let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
+        var blocked = false
+        while start < frames.count, !blocked, failure == nil {
+            let end = min(start + framesPerWrite, frames.count)
+            let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
+                VectoredWrite.withBytes(of: frames[start..<end]) { buffers in
+                    var vectors: [UnsafeRawBufferPointer] = []
+                    vectors.reserveCapacity(buffers.count * 2)
+                    for buffer in buffers {
+                        vectors.append(buffer)
+                        vectors.append(newline)
+                    }
+                    return VectoredWrite.write(fd, vectors, whenBlocked: { false })
+                }
+            }
+            written += result.written
+            switch result.outcome {
+            case .complete: break
+            case .abandoned: blocked = true
+            case .failed(let error): failure = "cannot write to \(name): \(error)"
+            }
+            start = end
+        }
+        let rest = failure == nil ? Self.remainder(of: entries, after: written) : []
+        let (queued, wakeThread) = state.withLock { state -> (Int, Bool) in
+            state.inline = false
+            if let failure {
+                state.failure = failure
+                state.queuedBytes -= total
+            } else {
+                state.queuedBytes -= written
+                // What the kernel did not take goes first: anything queued meanwhile came after it.
+                state.entries.insert(contentsOf: rest, at: 0)
+            }
+            if state.pressure, state.queuedBytes <= lowWater { state.setPressure(false) }
+            let wake = state.idle && (!state.entries.isEmpty || state.finishing || failure != nil)
+            if wake { state.idle = false }
+            return (state.queuedBytes, wake)
+        }
+        if wakeThread { signalWake() }
+        reportPressure()
+        return queued
+    }
+
+    /// The entries left once `written` bytes of `entries` (each frame and its newline) went out: a
+    /// frame cut short continues from where the kernel stopped.
+    static func remainder(of entries: [Entry], after written: Int) -> [Entry] {
+        var skip = written
+        var rest: [Entry] = []
+        for entry in entries {
+            if skip >= entry.size {
+                skip -= entry.size
+                continue
+            }
+            var left = entry
+            // `skip` < size: at most the whole frame went, then the newline is still owed.
+            left.frame = Array(entry.frame[min(skip, entry.frame.count)...])
+            skip = 0
+            rest.append(left)
+        }
+        return rest
+    }
+}

@@ -66,6 +66,8 @@ package final class DescriptorWriter: Sendable {
         var failure: String?
         /// The thread waits on the wake pipe and needs a byte.
         var idle = false
+        /// A caller is writing on its own thread (`send`); the thread leaves the descriptor alone meanwhile.
+        var inline = false
 
         var accepting: Bool { !finishing && !stopping && !ended && failure == nil }
 
@@ -87,6 +89,7 @@ package final class DescriptorWriter: Sendable {
     let highWater: Int
     let lowWater: Int
     let closeWhenFinished: Bool
+    let nonBlocking: Bool
     let onPressureChange: @Sendable (Bool) -> Void
     let onUnsent: @Sendable ([RequestID]) -> Void
     let wake: (read: Int32, write: Int32)
@@ -123,6 +126,7 @@ package final class DescriptorWriter: Sendable {
         self.highWater = highWater
         self.lowWater = lowWater
         self.closeWhenFinished = closeWhenFinished
+        self.nonBlocking = nonBlocking
         self.onPressureChange = onPressureChange
         self.onUnsent = onUnsent
         self.wake = wake
@@ -239,6 +243,12 @@ package final class DescriptorWriter: Sendable {
         while true {
             let next = state.withLock { state -> Next in
                 if state.stopping { return .end(.stopped) }
+                if let failure = state.failure { return .end(.failed(failure)) }
+                if state.inline {
+                    // `send` is writing on its caller's thread and wakes this one when it is done.
+                    state.idle = true
+                    return .sleep
+                }
                 if !state.entries.isEmpty {
                     defer { state.entries = [] }
                     return .write(state.entries)

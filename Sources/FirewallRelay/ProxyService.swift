@@ -88,7 +88,8 @@ package final class ProxyService: Service, Sendable {
                 externalChannels: approvals.availableChannels),
             startedAt: RelaySession.now())
         let loop = RelaySessionLoop(
-            audit: audit, toServer: toServer, toClient: toClient, inbox: inbox, approvals: approvals, logger: logger)
+            machine: machine, encoder: encoder, audit: audit, toServer: toServer, toClient: toClient, inbox: inbox,
+            approvals: approvals, logger: logger)
         let clientReader = try PipeReader(fd: clientInput)
         let serverReader = try PipeReader(fd: child.stdoutFD)
         let serverDrained = OneShot<Void>()
@@ -96,7 +97,6 @@ package final class ProxyService: Service, Sendable {
         let grace = configuration.gracePeriod
         let maxBytes = configuration.maxMessageBytes
         let ending = LockedValue<SessionEnding?>(nil)
-        let sessionEncoder = encoder
 
         /// Lets the server read what is queued for it, then closes its stdin and stops it.
         @Sendable func shutDownServer() async -> ChildProcess.Termination {
@@ -109,7 +109,7 @@ package final class ProxyService: Service, Sendable {
         let termination: ChildProcess.Termination = await withGracefulShutdownHandler {
             await withTaskGroup(of: ChildProcess.Termination?.self) { group in
                 group.addTask {
-                    let end = await loop.run(machine, encoder: sessionEncoder)
+                    let end = await loop.run()
                     ending.withLock { $0 = end }
                     return nil
                 }
@@ -122,12 +122,16 @@ package final class ProxyService: Service, Sendable {
                         return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
                     } push: { inputs, bytes in
                         inbox.pushClient(.frames(inputs), bytes: bytes)
+                        // Decided here, on the reader's thread, unless the session is already running.
+                        loop.drainHere()
                     }
                     switch end {
                     case .endOfFile: inbox.pushClient(.ended(.endOfFile), bytes: 0)
                     case .stopped: inbox.pushClient(.ended(.stopped), bytes: 0)
                     case .failed(let reason): inbox.pushClient(.ended(.failed(reason)), bytes: 0)
                     }
+                    // Ends are pushed from the pool: the loop's thread runs them.
+                    inbox.wakeServing()
                     _ = await shutDownServer()
                     return nil
                 }
@@ -140,6 +144,7 @@ package final class ProxyService: Service, Sendable {
                         return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
                     } push: { inputs, bytes in
                         inbox.pushServer(.frames(inputs), bytes: bytes)
+                        loop.drainHere()
                     }
                     serverDrained.fulfil(())
                     return nil
@@ -162,6 +167,7 @@ package final class ProxyService: Service, Sendable {
                     _ = await serverDrained.value()
                     // After its last frames, in the same lane: the machine answers what is left, ends.
                     inbox.pushServer(.exited(status.description), bytes: 0)
+                    inbox.wakeServing()
                     clientReader.stop()
                     approvals.finish()
                     stopServer.fulfil(())

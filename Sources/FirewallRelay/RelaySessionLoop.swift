@@ -1,4 +1,5 @@
 import FirewallCore
+import Foundation
 import Logging
 import Synchronization
 
@@ -16,11 +17,16 @@ package final class RelaySessionLoop: Sendable {
     let approvals: ApprovalCoordinator
     let logger: Logger
     private let timer = Mutex<(deadline: Double?, task: Task<Void, Never>?)>((nil, nil))
+    private let core: Mutex<Core>
+    private let ending = OneShot<SessionEnding>()
 
+    /// `encoder` carries on the session's record numbering (its `session_start` was written before
+    /// the server was started).
     package init(
-        audit: AuditWriter, toServer: DescriptorWriter, toClient: DescriptorWriter, inbox: SessionInbox,
-        approvals: ApprovalCoordinator, logger: Logger
+        machine: RelayStateMachine, encoder: AuditRecordEncoder, audit: AuditWriter, toServer: DescriptorWriter,
+        toClient: DescriptorWriter, inbox: SessionInbox, approvals: ApprovalCoordinator, logger: Logger
     ) {
+        self.core = Mutex(Core(machine: machine, encoder: encoder))
         self.audit = audit
         self.toServer = toServer
         self.toClient = toClient
@@ -29,31 +35,66 @@ package final class RelaySessionLoop: Sendable {
         self.logger = logger
     }
 
-    /// Runs the session until the machine ends it; returns how it ended. `encoder` carries on the
-    /// session's record numbering (its `session_start` was written before the server was started).
-    package func run(_ machine: RelayStateMachine, encoder: AuditRecordEncoder) async -> SessionEnding {
-        var machine = machine
-        var encoder = encoder
+    /// Runs the session until the machine ends it; returns how it ended.
+    ///
+    /// The session runs on whichever thread holds the inbox's right to run it: the reader that just
+    /// pushed frames, or the loop's own thread for control events (never the cooperative pool, since
+    /// it writes the audit itself when the audit writer is idle).
+    package func run() async -> SessionEnding {
+        let thread = Thread { [self] in self.inbox.serve(self.process) }
+        thread.name = "mcp-firewall.session"
+        thread.stackSize = 1 << 20
+        thread.start()
+        return await ending.valueIgnoringCancellation()
+    }
+
+    /// Runs whatever the inbox holds, here, unless another thread already is: for the reader threads
+    /// after each push.
+    package func drainHere() {
+        inbox.drain(process)
+    }
+
+    /// The session's state between batches: only the thread holding the inbox's right to run the
+    /// session touches it, so the `Mutex` is never contended; it is there for the compiler's sake.
+    private struct Core: Sendable {
+        var machine: RelayStateMachine?
+        var encoder: AuditRecordEncoder
         var auditFailureTold = false
         var lastTicket = AuditTicket.none
-        while true {
-            let events = await inbox.take()
-            let now = RelaySession.now()
-            var actions: [RelayAction] = []
-            if !auditFailureTold, let failure = audit.failure {
-                // Calls read after this are refused up front; frames already queued behind the failed
-                // batch are withheld by their writer and come back as `auditFailed` with their ids.
-                auditFailureTold = true
-                machine.receive(.auditFailed(reason: failure, unsent: []), at: now, into: &actions)
-            }
-            for event in events { machine.receive(event, at: now, into: &actions) }
-            let ending = dispatch(actions, encoder: &encoder, time: now.wall, lastTicket: &lastTicket)
-            arm(machine.nextDeadline)
-            if let ending {
-                timer.withLock { $0.task?.cancel() }
-                return ending
-            }
+        var ended = false
+
+        init(machine: RelayStateMachine? = nil, encoder: AuditRecordEncoder = AuditRecordEncoder(sessionID: "")) {
+            self.machine = machine
+            self.encoder = encoder
         }
+    }
+
+    private func process(_ events: [RelayEvent]) {
+        // Take the state out, so no lock is held while the batch's writes run.
+        var core = self.core.withLock { core in
+            defer { core = Core() }
+            return core
+        }
+        guard var machine = core.machine else { return }
+        let now = RelaySession.now()
+        var actions: [RelayAction] = []
+        if !core.auditFailureTold, let failure = audit.failure {
+            // Calls read after this are refused up front; frames already queued behind the failed
+            // batch are withheld by their writer and come back as `auditFailed` with their ids.
+            core.auditFailureTold = true
+            machine.receive(.auditFailed(reason: failure, unsent: []), at: now, into: &actions)
+        }
+        for event in events { machine.receive(event, at: now, into: &actions) }
+        let sessionEnding = dispatch(actions, encoder: &core.encoder, time: now.wall, lastTicket: &core.lastTicket)
+        arm(machine.nextDeadline)
+        core.machine = machine
+        if let sessionEnding, !core.ended {
+            core.ended = true
+            timer.withLock { $0.task?.cancel() }
+            inbox.endServing()
+            ending.fulfil(sessionEnding)
+        }
+        self.core.withLock { $0 = core }
     }
 
     /// Carries out one batch of actions. Every audit of the batch is enqueued as one batch before the
@@ -76,7 +117,8 @@ package final class RelaySessionLoop: Sendable {
                 for case .audit(let events) in actions {
                     for event in events { records.append(encoder.encode(event, time: time)) }
                 }
-                lastTicket = audit.enqueue(records)
+                // Written here when the audit writer is idle (the loop has a thread of its own).
+                lastTicket = audit.append(records)
             case .sendToServer(let frame, let decided):
                 toServerEntries.append(.init(frame, after: lastTicket, decided: decided))
             case .sendToClient(let frame, _):
@@ -94,7 +136,8 @@ package final class RelaySessionLoop: Sendable {
                 ending = sessionEnding
             }
         }
-        if !toServerEntries.isEmpty { toServer.enqueue(toServerEntries) }
+        // The child's stdin is non-blocking: written here unless its writer is busy or the peer is full.
+        if !toServerEntries.isEmpty { toServer.sendNow(toServerEntries) }
         if !toClientEntries.isEmpty { toClient.enqueue(toClientEntries) }
         return ending
     }

@@ -14,6 +14,12 @@ import Synchronization
 /// while the client's writer is backed up it takes no frames at all; control events always flow, so a
 /// stuck peer stalls the frames that feed it and nothing else. After a shutdown request nothing is
 /// paused: the session drains to its end.
+///
+/// Whoever pushes may run the session too (`drain`): one thread at a time holds the right to run it,
+/// and it runs until nothing takeable is left, so frames are decided on the reader thread that read
+/// them, without a hand-off, while the loop's own thread stays asleep. Control events come from the
+/// cooperative pool, which must never run the session (it writes the audit), so `post` wakes the
+/// loop's thread instead.
 package final class SessionInbox: Sendable {
     /// What one side said, in the order it said it.
     package enum ClientItem: Sendable {
@@ -27,24 +33,68 @@ package final class SessionInbox: Sendable {
     }
 
     private struct State {
-        var client: [(ClientItem, Int)] = []
-        var server: [(ServerItem, Int)] = []
+        /// Each item with its bytes and its arrival number: the lanes are merged in arrival order, so
+        /// the client's end comes before the server exit it caused.
+        var client: [(item: ClientItem, bytes: Int, order: UInt64)] = []
+        var server: [(item: ServerItem, bytes: Int, order: UInt64)] = []
+        var arrivals: UInt64 = 0
         var control: [RelayEvent] = []
         var clientBytes = 0
         var serverBytes = 0
         var serverWriterBackedUp = false
         var clientWriterBackedUp = false
         var draining = false
-        var waiter: CheckedContinuation<Void, Never>?
+        /// A thread is running the session (`drain`).
+        var running = false
+        /// The loop's thread sleeps on `ready` and needs a signal.
+        var loopWaiting = false
+        /// The session ended: the loop's thread returns.
+        var served = false
 
         var takesClient: Bool { draining || (!serverWriterBackedUp && !clientWriterBackedUp) }
         var takesServer: Bool { draining || !clientWriterBackedUp }
         var hasWork: Bool {
             !control.isEmpty || (takesClient && !client.isEmpty) || (takesServer && !server.isEmpty)
         }
+
+        /// Everything takeable: control events first, then the unpaused lanes in arrival order.
+        mutating func takeAll() -> [RelayEvent]? {
+            guard hasWork else { return nil }
+            var events = control
+            control.removeAll()
+            let server = takesServer ? self.server : []
+            let client = takesClient ? self.client : []
+            if takesServer {
+                self.server.removeAll()
+                serverBytes = 0
+            }
+            if takesClient {
+                self.client.removeAll()
+                clientBytes = 0
+            }
+            var (s, c) = (server.startIndex, client.startIndex)
+            while s < server.endIndex || c < client.endIndex {
+                if c == client.endIndex || (s < server.endIndex && server[s].order < client[c].order) {
+                    switch server[s].item {
+                    case .frames(let inputs): events.append(.serverFrames(inputs))
+                    case .exited(let termination): events.append(.serverExited(termination: termination))
+                    }
+                    s += 1
+                } else {
+                    switch client[c].item {
+                    case .frames(let inputs): events.append(.clientFrames(inputs))
+                    case .ended(let end): events.append(.clientEnded(end))
+                    }
+                    c += 1
+                }
+            }
+            return events
+        }
     }
 
     private let state = Mutex(State())
+    /// The loop's thread waits on it for work nobody else will run.
+    private let ready = NSCondition()
     /// Readers waiting for room in their lane.
     private let room = NSCondition()
     private let laneBytes: Int
@@ -54,26 +104,30 @@ package final class SessionInbox: Sendable {
     }
 
     /// Queues what the client reader read; waits (on the reader's thread) while the lane is full.
+    /// The reader then runs the session itself (`drain`).
     package func pushClient(_ item: ClientItem, bytes: Int) {
-        waitForRoom { $0.clientBytes }
-        wake {
-            $0.client.append((item, bytes))
+        // An end (no bytes) never waits: it is pushed from the pool.
+        if bytes > 0 { waitForRoom { $0.clientBytes } }
+        state.withLock {
+            $0.arrivals += 1
+            $0.client.append((item, bytes, $0.arrivals))
             $0.clientBytes += bytes
         }
     }
 
     /// Queues what the server reader read; waits (on the reader's thread) while the lane is full.
     package func pushServer(_ item: ServerItem, bytes: Int) {
-        waitForRoom { $0.serverBytes }
-        wake {
-            $0.server.append((item, bytes))
+        if bytes > 0 { waitForRoom { $0.serverBytes } }
+        state.withLock {
+            $0.arrivals += 1
+            $0.server.append((item, bytes, $0.arrivals))
             $0.serverBytes += bytes
         }
     }
 
-    /// Queues a control event; never blocks.
+    /// Queues a control event and wakes the loop's thread; never blocks.
     package func post(_ event: RelayEvent) {
-        wake {
+        wakeLoop {
             if case .shutdownRequested = event { $0.draining = true }
             $0.control.append(event)
         }
@@ -83,57 +137,71 @@ package final class SessionInbox: Sendable {
 
     /// The server's writer is (or is no longer) backed up.
     package func serverWriterBackedUp(_ backedUp: Bool) {
-        wake { $0.serverWriterBackedUp = backedUp }
+        wakeLoop { $0.serverWriterBackedUp = backedUp }
     }
 
     /// The client's writer is (or is no longer) backed up.
     package func clientWriterBackedUp(_ backedUp: Bool) {
-        wake { $0.clientWriterBackedUp = backedUp }
+        wakeLoop { $0.clientWriterBackedUp = backedUp }
     }
 
-    /// Waits until something can be taken, then takes all of it: control events first, then the lanes
-    /// that are not paused, each in order. Only the session's loop calls this.
-    package func take() async -> [RelayEvent] {
+    /// Runs `process` on everything takeable, on the calling thread, until nothing is left; returns at
+    /// once if another thread is running the session (it takes what this one queued). Never call it
+    /// on the cooperative pool: `process` writes the audit log.
+    package func drain(_ process: ([RelayEvent]) -> Void) {
+        let claimed = state.withLock { state -> Bool in
+            guard !state.running, state.hasWork else { return false }
+            state.running = true
+            return true
+        }
+        guard claimed else { return }
         while true {
             let events = state.withLock { state -> [RelayEvent]? in
-                guard state.hasWork else { return nil }
-                var events = state.control
-                state.control.removeAll()
-                if state.takesServer {
-                    events += state.server.map { item, _ in
-                        switch item {
-                        case .frames(let inputs): RelayEvent.serverFrames(inputs)
-                        case .exited(let termination): RelayEvent.serverExited(termination: termination)
-                        }
-                    }
-                    state.server.removeAll()
-                    state.serverBytes = 0
-                }
-                if state.takesClient {
-                    events += state.client.map { item, _ in
-                        switch item {
-                        case .frames(let inputs): RelayEvent.clientFrames(inputs)
-                        case .ended(let end): RelayEvent.clientEnded(end)
-                        }
-                    }
-                    state.client.removeAll()
-                    state.clientBytes = 0
-                }
-                return events
+                if let events = state.takeAll() { return events }
+                state.running = false
+                return nil
             }
-            if let events {
-                signalRoom()
-                return events
-            }
-            await withCheckedContinuation { continuation in
-                let ready = state.withLock { state -> Bool in
-                    if state.hasWork { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
+            guard let events else { return }
+            signalRoom()
+            process(events)
         }
+    }
+
+    /// The loop's thread: sleeps until there is work nobody is running, runs it, until `finished`.
+    package func serve(_ process: ([RelayEvent]) -> Void) {
+        while true {
+            ready.lock()
+            var served = false
+            while !state.withLock({ state -> Bool in
+                served = state.served
+                let runnable = state.served || (state.hasWork && !state.running)
+                state.loopWaiting = !runnable
+                return runnable
+            }) {
+                ready.wait()
+            }
+            ready.unlock()
+            if served { return }
+            drain(process)
+        }
+    }
+
+    /// Wakes the loop's thread for what was pushed from a thread that must not run the session itself
+    /// (a side's end, pushed from the pool).
+    package func wakeServing() {
+        wakeLoop { _ in }
+    }
+
+    /// The session ended: the loop's thread stops serving (frames pushed later are still run by
+    /// whoever pushes them).
+    package func endServing() {
+        state.withLock {
+            $0.served = true
+            $0.loopWaiting = false
+        }
+        ready.lock()
+        ready.signal()
+        ready.unlock()
     }
 
     /// Wakes the readers waiting for room (a brief lock, no syscall held across it).
@@ -149,14 +217,17 @@ package final class SessionInbox: Sendable {
         room.unlock()
     }
 
-    /// Changes the state and resumes the loop if it waits and now has work.
-    private func wake(_ change: (inout State) -> Void) {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+    /// Changes the state and wakes the loop's thread if it sleeps and there is now work nobody runs.
+    private func wakeLoop(_ change: (inout State) -> Void) {
+        let signal = state.withLock { state -> Bool in
             change(&state)
-            guard state.hasWork, let waiter = state.waiter else { return nil }
-            state.waiter = nil
-            return waiter
+            guard state.loopWaiting, state.hasWork, !state.running else { return false }
+            state.loopWaiting = false
+            return true
         }
-        waiter?.resume()
+        guard signal else { return }
+        ready.lock()
+        ready.signal()
+        ready.unlock()
     }
 }
