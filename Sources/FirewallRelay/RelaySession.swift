@@ -30,14 +30,8 @@ package final class RelaySession: Sendable {
     let approvals: ApprovalCoordinator
     let logger: Logger
     private let machine: Mutex<RelayStateMachine>
-    private let timer: Mutex<Timer> = Mutex(Timer())
+    private let timer = DeadlineTimer()
     private let ending = Mutex<SessionEnding?>(nil)
-
-    /// The one pending wake-up for the machine's earliest deadline.
-    private struct Timer {
-        var deadline: Double?
-        var task: Task<Void, Never>?
-    }
 
     package init(
         policy: Policy, audit: AuditLog, toServer: FrameWriter, toClient: FrameWriter, approvals: ApprovalCoordinator,
@@ -123,7 +117,7 @@ package final class RelaySession: Sendable {
             return machine.nextDeadline
         }
         execute(actions)
-        arm(deadline)
+        timer.arm(deadline) { [weak self] in self?.deliver(.tick) }
     }
 
     static func now() -> RelayTime {
@@ -181,7 +175,7 @@ package final class RelaySession: Sendable {
                 Self.log(line, to: logger)
             case .endSession(let sessionEnding):
                 ending.withLock { $0 = sessionEnding }
-                timer.withLock { $0.task?.cancel() }
+                timer.cancel()
             }
         }
         flushSends()
@@ -201,28 +195,5 @@ package final class RelaySession: Sendable {
         case .error: level = .error
         }
         logger.log(level: level, "\(line.message)", metadata: line.metadata.mapValues { .string($0) })
-    }
-
-    // MARK: - Timer
-
-    /// Keeps one wake-up armed for the machine's earliest deadline (held calls' timeouts).
-    private func arm(_ deadline: Double?) {
-        timer.withLock { timer in
-            guard timer.deadline != deadline else { return }
-            timer.task?.cancel()
-            timer.deadline = deadline
-            guard let deadline else {
-                timer.task = nil
-                return
-            }
-            timer.task = Task { [weak self] in
-                let wait = max(0, deadline - Posix.monotonic())
-                guard (try? await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up))))) != nil else {
-                    return
-                }
-                self?.timer.withLock { if $0.deadline == deadline { $0.deadline = nil } }
-                self?.deliver(.tick)
-            }
-        }
     }
 }

@@ -16,7 +16,7 @@ package final class RelaySessionLoop: Sendable {
     let inbox: SessionInbox
     let approvals: ApprovalCoordinator
     let logger: Logger
-    private let timer = Mutex<(deadline: Double?, task: Task<Void, Never>?)>((nil, nil))
+    private let timer = DeadlineTimer()
     private let core: Mutex<Core>
     private let ending = OneShot<SessionEnding>()
 
@@ -86,11 +86,11 @@ package final class RelaySessionLoop: Sendable {
         }
         for event in events { machine.receive(event, at: now, into: &actions) }
         let sessionEnding = dispatch(actions, encoder: &core.encoder, time: now.wall, lastTicket: &core.lastTicket)
-        arm(machine.nextDeadline)
+        timer.arm(machine.nextDeadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
         if let sessionEnding, !core.ended {
             core.ended = true
-            timer.withLock { $0.task?.cancel() }
+            timer.cancel()
             inbox.endServing()
             ending.fulfil(sessionEnding)
         }
@@ -140,28 +140,5 @@ package final class RelaySessionLoop: Sendable {
         if !toServerEntries.isEmpty { toServer.sendNow(toServerEntries) }
         if !toClientEntries.isEmpty { toClient.enqueue(toClientEntries) }
         return ending
-    }
-
-    /// Keeps one wake-up armed for the machine's earliest deadline; it posts `tick` to the inbox.
-    private func arm(_ deadline: Double?) {
-        timer.withLock { timer in
-            guard timer.deadline != deadline else { return }
-            timer.task?.cancel()
-            timer.deadline = deadline
-            guard let deadline else {
-                timer.task = nil
-                return
-            }
-            timer.task = Task { [self] in
-                let wait = max(0, deadline - Posix.monotonic())
-                guard (try? await Task.sleep(for: .milliseconds(Int64((wait * 1000).rounded(.up))))) != nil else {
-                    return
-                }
-                // Disarmed first, so that the next batch re-arms even for the same deadline (a tick a
-                // hair early times nothing out).
-                self.timer.withLock { if $0.deadline == deadline { $0.deadline = nil } }
-                self.inbox.post(.tick)
-            }
-        }
     }
 }
