@@ -70,7 +70,7 @@ package final class AuditWriter: Sendable {
         self.path = path
         self.syncEachBatch = syncEachBatch
         // A previous run that died mid-line must not glue its fragment to our first record.
-        if AuditLog.endsWithoutNewline(path) {
+        if Self.endsWithoutNewline(path) {
             var newline: UInt8 = 0x0A
             _ = Glibc.write(fd, &newline, 1)
         }
@@ -159,6 +159,9 @@ package final class AuditWriter: Sendable {
             if let known { continuation.resume(returning: known) }
         }
     }
+
+    /// The newest ticket handed out (written or not).
+    package var issuedTicket: AuditTicket { AuditTicket(state.withLock { $0.issued }) }
 
     /// The highest ticket whose records are written.
     package var durableTicket: AuditTicket { AuditTicket(durable.load(ordering: .acquiring)) }
@@ -305,5 +308,16 @@ package final class AuditWriter: Sendable {
         published.unlock()
         for (continuation, known) in decided { continuation.resume(returning: known) }
         for continuation in syncs { continuation.resume() }
+    }
+
+    /// Whether the file at `path` ends in a fragment: a previous run died mid-line.
+    static func endsWithoutNewline(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { Glibc.close(fd) }
+        let size = lseek(fd, 0, SEEK_END)
+        guard size > 0, lseek(fd, size - 1, SEEK_SET) >= 0 else { return false }
+        var last: UInt8 = 0
+        return Glibc.read(fd, &last, 1) == 1 && last != 0x0A
     }
 }

@@ -86,7 +86,7 @@ package final class ProxyService: Service, Sendable {
                 auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
                 serverDescription: configuration.serverArgv.joined(separator: " "),
                 externalChannels: approvals.availableChannels),
-            startedAt: RelaySession.now())
+            startedAt: RelaySessionLoop.now())
         let loop = RelaySessionLoop(
             machine: machine, encoder: encoder, audit: audit, toServer: toServer, toClient: toClient, inbox: inbox,
             approvals: approvals, logger: logger)

@@ -19,6 +19,11 @@ package final class RelaySessionLoop: Sendable {
     private let timer = DeadlineTimer()
     private let core: Mutex<Core>
     private let ending = OneShot<SessionEnding>()
+    private let failedSession = Atomic<Bool>(false)
+
+    /// Whether a confirmation met nobody to ask under `unattended: fail`, or timed out under
+    /// `on_timeout: fail` (the session ending says so too).
+    package var unattendedFailure: Bool { failedSession.load(ordering: .acquiring) }
 
     /// `encoder` carries on the session's record numbering (its `session_start` was written before
     /// the server was started).
@@ -76,7 +81,7 @@ package final class RelaySessionLoop: Sendable {
             return core
         }
         guard var machine = core.machine else { return }
-        let now = RelaySession.now()
+        let now = Self.now()
         var actions: [RelayAction] = []
         if !core.auditFailureTold, let failure = audit.failure {
             // Calls read after this are refused up front; frames already queued behind the failed
@@ -85,6 +90,8 @@ package final class RelaySessionLoop: Sendable {
             machine.receive(.auditFailed(reason: failure, unsent: []), at: now, into: &actions)
         }
         for event in events { machine.receive(event, at: now, into: &actions) }
+        // Before the writes: whoever sees this batch's frames sees the flag too.
+        if machine.hasFailedSession { failedSession.store(true, ordering: .releasing) }
         let sessionEnding = dispatch(actions, encoder: &core.encoder, time: now.wall, lastTicket: &core.lastTicket)
         timer.arm(machine.nextDeadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
@@ -131,7 +138,7 @@ package final class RelaySessionLoop: Sendable {
             case .withdrawApproval(let approvalID):
                 approvals.withdraw(approvalID: approvalID)
             case .log(let line):
-                RelaySession.log(line, to: logger)
+                Self.log(line, to: logger)
             case .endSession(let sessionEnding):
                 ending = sessionEnding
             }
@@ -140,5 +147,21 @@ package final class RelaySessionLoop: Sendable {
         if !toServerEntries.isEmpty { toServer.sendNow(toServerEntries) }
         if !toClientEntries.isEmpty { toClient.enqueue(toClientEntries) }
         return ending
+    }
+
+    /// The time of an event, from both clocks.
+    package static func now() -> RelayTime {
+        RelayTime(wall: Posix.now(), monotonic: Posix.monotonic())
+    }
+
+    static func log(_ line: RelayLog, to logger: Logger) {
+        let level: Logger.Level
+        switch line.level {
+        case .debug: level = .debug
+        case .info: level = .info
+        case .warning: level = .warning
+        case .error: level = .error
+        }
+        logger.log(level: level, "\(line.message)", metadata: line.metadata.mapValues { .string($0) })
     }
 }

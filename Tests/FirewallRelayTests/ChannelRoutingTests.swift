@@ -97,7 +97,7 @@ struct ChannelRoutingTests {
             relay.client(Frames.call(1, "write_a"))
             let reply = try await relay.nextToClientJSON()
             #expect(reply["result"]?["isError"]?.boolValue == true)
-            #expect(relay.session.unattendedFailure)
+            #expect(relay.loop.unattendedFailure)
         }
     }
 

@@ -9,9 +9,14 @@ import Testing
 import Glibc
 #endif
 
-/// An in-process relay session wired to pipes, so tests see exactly the bytes each side would get.
+/// An in-process relay session wired to pipes, run by the same loop and writers as the proxy, so
+/// tests see exactly the bytes each side would get.
 final class RelayHarness: Sendable {
-    let session: RelaySession
+    let loop: RelaySessionLoop
+    let inbox: SessionInbox
+    let audit: AuditWriter
+    let toServer: DescriptorWriter
+    let toClient: DescriptorWriter
     let coordinator: ApprovalCoordinator
     let folder: String
     private let serverPipe: (read: Int32, write: Int32)
@@ -25,20 +30,47 @@ final class RelayHarness: Sendable {
         serverPipe = try Posix.pipe()
         clientPipe = try Posix.pipe()
         coordinator = ApprovalCoordinator(channels: channels)
-        session = RelaySession(
-            policy: policy, audit: try AuditLog(path: folder + "/audit.jsonl", sessionID: "test"),
-            toServer: FrameWriter(fd: serverPipe.write), toClient: FrameWriter(fd: clientPipe.write),
-            approvals: coordinator, configuration: .init(serverDescription: "test-server"),
-            logger: Logger(label: "test")
-        )
+        inbox = SessionInbox()
+        audit = try AuditWriter(path: folder + "/audit.jsonl")
+        toServer = try DescriptorWriter(fd: serverPipe.write, name: "test server", audit: audit, nonBlocking: true)
+        toClient = try DescriptorWriter(fd: clientPipe.write, name: "test client", audit: audit)
+        let machine = RelayStateMachine(
+            policy: policy,
+            configuration: .init(serverDescription: "test-server", externalChannels: coordinator.availableChannels),
+            startedAt: RelaySessionLoop.now())
+        loop = RelaySessionLoop(
+            machine: machine, encoder: AuditRecordEncoder(sessionID: "test"), audit: audit, toServer: toServer,
+            toClient: toClient, inbox: inbox, approvals: coordinator, logger: Logger(label: "test"))
     }
 
     deinit {
         for fd in [serverPipe.read, serverPipe.write, clientPipe.read, clientPipe.write] { close(fd) }
     }
 
-    func client(_ text: String) { session.handleClientFrame(Array(text.utf8)) }
-    func server(_ text: String) { session.handleServerFrame(Array(text.utf8)) }
+    /// The client sends a frame; it is decided before this returns, unless the session is busy with
+    /// an approval's answer on its own thread (which then takes it).
+    func client(_ text: String) {
+        guard let input = RelayStateMachine.clientInput(Array(text.utf8)) else { return }
+        inbox.pushClient(.frames([input]), bytes: text.utf8.count)
+        loop.drainHere()
+    }
+
+    func server(_ text: String) {
+        guard let input = RelayStateMachine.serverInput(Array(text.utf8)) else { return }
+        inbox.pushServer(.frames([input]), bytes: text.utf8.count)
+        loop.drainHere()
+    }
+
+    /// The server exits: everything outstanding is answered.
+    func serverExited(_ termination: String) {
+        inbox.pushServer(.exited(termination), bytes: 0)
+        loop.drainHere()
+    }
+
+    /// A shutdown signal.
+    func shutdownRequested() {
+        inbox.post(.shutdownRequested)
+    }
 
     /// The next frame written toward the server, or nil if none arrives within `timeout` seconds.
     func nextToServer(timeout: Double = 10) async -> String? {
@@ -57,7 +89,9 @@ final class RelayHarness: Sendable {
         return await line.value() ?? nil
     }
 
+    /// Every record written so far (waits for the ones already handed to the audit writer).
     func auditRecords() throws -> [JSONValue] {
+        _ = audit.wait(for: audit.issuedTicket)
         let data = try #require(FileManager.default.contents(atPath: folder + "/audit.jsonl"))
         return try data.split(separator: UInt8(ascii: "\n")).map { try JSONParser.parse(Array($0)) }
     }
@@ -141,24 +175,31 @@ enum Frames {
 }
 
 extension RelayHarness {
-    /// Runs `body` against a fresh harness with its approval coordinator running alongside.
+    /// Runs `body` against a fresh harness with its loop and approval coordinator running alongside;
+    /// then the client hangs up and the server exits, as in a proxy run.
     static func with(
         policy: String, channels: [any ApprovalChannel] = [], _ body: (RelayHarness) async throws -> Void
     ) async throws {
         let harness = try RelayHarness(policy: policy, channels: channels)
         async let approvals: Void = harness.coordinator.run()
+        async let ending = harness.loop.run()
+        var failure: (any Error)?
         do {
             try await body(harness)
         } catch {
-            harness.session.clientEnded()
-            harness.coordinator.finish()
-            await approvals
-            throw error
+            failure = error
         }
         // Calls still waiting for an answer are withdrawn, so the coordinator can finish at once.
-        harness.session.clientEnded()
+        harness.inbox.pushClient(.ended(.endOfFile), bytes: 0)
+        harness.inbox.pushServer(.exited("test over"), bytes: 0)
+        harness.inbox.wakeServing()
+        _ = await ending
         harness.coordinator.finish()
         await approvals
+        harness.toServer.stop()
+        harness.toClient.stop()
+        await harness.audit.close()
+        if let failure { throw failure }
     }
 
     /// The next frame toward the client, parsed.

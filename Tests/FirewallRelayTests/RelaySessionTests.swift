@@ -129,7 +129,7 @@ struct RelaySessionTests {
             relay.client(Frames.call(1, "read_a"))
             _ = await relay.nextToServer()
             relay.client(Frames.call(2, "write_a"))
-            relay.session.serverEnded("exit status 9")
+            relay.serverExited("exit status 9")
             let first = try #require(await relay.nextToClient())
             let second = try #require(await relay.nextToClient())
             #expect(first.contains("exit status 9") && second.contains("exit status 9"))
@@ -203,7 +203,7 @@ struct RelaySessionTests {
         try await withRelay(.hang) { relay in
             relay.client(Frames.call(1, "write_a"))
             try await Task.sleep(for: .milliseconds(50))
-            relay.session.shutdownRequested()
+            relay.shutdownRequested()
             let reply = try #require(await relay.nextToClient())
             #expect(reply.contains("the proxy is shutting down"))
             let decision = try #require(try relay.auditRecords().first { $0["event"]?.stringValue == "decision" })
