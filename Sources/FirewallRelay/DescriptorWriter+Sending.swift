@@ -109,15 +109,17 @@ extension DescriptorWriter {
 }
 
 extension DescriptorWriter {
-    /// Writes `entries` on the calling thread when that cannot block and keeps their order: the
-    /// descriptor is non-blocking, nothing is queued, the writer's thread is idle and every entry's audit
-    /// batch is already written. What the kernel does not take at once goes to the thread, first in its
-    /// queue. Otherwise the entries are queued (`enqueue`). Returns the bytes still queued.
+    /// Writes `entries` on the calling thread when that cannot block and keeps their order: nothing is
+    /// queued, the writer's thread is idle and every entry's audit batch is already written. A
+    /// non-blocking descriptor takes what the kernel accepts; a blocking one (our stdout) takes at most
+    /// `PIPE_BUF` bytes, and only when `poll` says it has room, which a pipe or socket then accepts
+    /// without blocking. The rest goes to the thread, first in its queue. Otherwise the entries are
+    /// queued (`enqueue`). Returns the bytes still queued.
     ///
-    /// Saves the hand-off to the writer's thread on every forward while the peer keeps up.
+    /// Saves the hand-off to the writer's thread on every frame while the peer keeps up.
     @discardableResult
     package func sendNow(_ entries: [Entry]) -> Int {
-        guard nonBlocking, !entries.isEmpty else { return enqueue(entries) }
+        guard !entries.isEmpty else { return 0 }
         let durable = audit?.durableTicket ?? .none
         guard entries.allSatisfy({ $0.after <= durable }) else { return enqueue(entries) }
         let total = entries.reduce(0) { $0 + $1.size }
@@ -129,33 +131,7 @@ extension DescriptorWriter {
             return true
         }
         guard claimed else { return enqueue(entries) }
-        var written = 0
-        var failure: String?
-        let frames = entries.map(\.frame)
-        var start = 0
-        let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
-        var blocked = false
-        while start < frames.count, !blocked, failure == nil {
-            let end = min(start + framesPerWrite, frames.count)
-            let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
-                VectoredWrite.withBytes(of: frames[start..<end]) { buffers in
-                    var vectors: [UnsafeRawBufferPointer] = []
-                    vectors.reserveCapacity(buffers.count * 2)
-                    for buffer in buffers {
-                        vectors.append(buffer)
-                        vectors.append(newline)
-                    }
-                    return VectoredWrite.write(fd, vectors, whenBlocked: { false })
-                }
-            }
-            written += result.written
-            switch result.outcome {
-            case .complete: break
-            case .abandoned: blocked = true
-            case .failed(let error): failure = "cannot write to \(name): \(error)"
-            }
-            start = end
-        }
+        let (written, failure) = nonBlocking ? writeNow(entries, budget: .max) : writeSmallNow(entries)
         let rest = failure == nil ? Self.remainder(of: entries, after: written) : []
         let (queued, wakeThread) = state.withLock { state -> (Int, Bool) in
             state.inline = false
@@ -175,6 +151,48 @@ extension DescriptorWriter {
         if wakeThread { signalWake() }
         reportPressure()
         return queued
+    }
+
+    /// On a blocking descriptor: up to `PIPE_BUF` bytes, once `poll` says there is room (else nothing).
+    private func writeSmallNow(_ entries: [Entry]) -> (written: Int, failure: String?) {
+        var target = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&target, 1, 0) == 1, target.revents & Int16(POLLOUT) != 0 else { return (0, nil) }
+        return writeNow(entries, budget: Int(PIPE_BUF))
+    }
+
+    /// Writes frames and newlines, at most `budget` bytes, giving up when the kernel would block.
+    private func writeNow(_ entries: [Entry], budget: Int) -> (written: Int, failure: String?) {
+        var written = 0
+        let frames = entries.map(\.frame)
+        var start = 0
+        let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
+        while start < frames.count, written < budget {
+            let end = min(start + framesPerWrite, frames.count)
+            let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
+                VectoredWrite.withBytes(of: frames[start..<end]) { buffers in
+                    var vectors: [UnsafeRawBufferPointer] = []
+                    vectors.reserveCapacity(buffers.count * 2)
+                    var room = budget - written
+                    for buffer in buffers where room > 0 {
+                        let cut = UnsafeRawBufferPointer(rebasing: buffer[..<min(buffer.count, room)])
+                        vectors.append(cut)
+                        room -= cut.count
+                        guard room > 0, cut.count == buffer.count else { break }
+                        vectors.append(newline)
+                        room -= 1
+                    }
+                    return VectoredWrite.write(fd, vectors, whenBlocked: { false })
+                }
+            }
+            written += result.written
+            switch result.outcome {
+            case .complete: break
+            case .abandoned: return (written, nil)
+            case .failed(let error): return (written, "cannot write to \(name): \(error)")
+            }
+            start = end
+        }
+        return (written, nil)
     }
 
     /// The entries left once `written` bytes of `entries` (each frame and its newline) went out: a

@@ -68,18 +68,36 @@ package final class ProxyService: Service, Sendable {
             "server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
         let inbox = SessionInbox()
         let approvals = ApprovalCoordinator(channels: channels)
-        // The child's stdin is ours alone: its writer owns it (non-blocking, closed when it ends).
-        child.handOverStdin()
-        let toServer = try DescriptorWriter(
-            fd: child.stdinFD, name: "mcp-firewall.server-writer", audit: audit, nonBlocking: true,
-            closeWhenFinished: true, onPressureChange: { inbox.serverWriterBackedUp($0) },
-            onUnsent: { [audit] ids in
-                inbox.post(.auditFailed(reason: audit.failure ?? "audit log unavailable", unsent: ids))
-            })
-        // Our stdout may be a terminal others share: it stays blocking, and its writer may stay blocked.
-        let toClient = try DescriptorWriter(
-            fd: clientOutput, name: "mcp-firewall.client-writer", audit: audit,
-            onPressureChange: { inbox.clientWriterBackedUp($0) })
+        let toServer: DescriptorWriter
+        let toClient: DescriptorWriter
+        let clientReader: PipeReader
+        let serverReader: PipeReader
+        do {
+            // The child's stdin is ours alone: its writer owns it (non-blocking, closed when it ends).
+            toServer = try DescriptorWriter(
+                fd: child.stdinFD, name: "mcp-firewall.server-writer", audit: audit, nonBlocking: true,
+                closeWhenFinished: true, onPressureChange: { inbox.serverWriterBackedUp($0) },
+                onUnsent: { [audit] ids in
+                    inbox.post(.auditFailed(reason: audit.failure ?? "audit log unavailable", unsent: ids))
+                })
+            child.handOverStdin()
+            // Our stdout may be a terminal others share: it stays blocking, and its writer may stay blocked.
+            toClient = try DescriptorWriter(
+                fd: clientOutput, name: "mcp-firewall.client-writer", audit: audit,
+                onPressureChange: { inbox.clientWriterBackedUp($0) })
+            clientReader = try PipeReader(fd: clientInput)
+            serverReader = try PipeReader(fd: child.stdoutFD)
+        } catch {
+            // The server is running: stop it, and record why the session never began.
+            let status = await child.shutDown(grace: configuration.gracePeriod)
+            let end = AuditEvent.sessionEnd(
+                .init(
+                    reason: "the proxy could not set up its pipes: \(error)", serverExit: status.description,
+                    counts: [], durationMilliseconds: 0))
+            _ = await audit.durable(audit.enqueue([encoder.encode(end, time: Posix.now())]))
+            await audit.close()
+            throw error
+        }
         let machine = RelayStateMachine(
             policy: configuration.policy,
             configuration: .init(
@@ -90,8 +108,7 @@ package final class ProxyService: Service, Sendable {
         let loop = RelaySessionLoop(
             machine: machine, encoder: encoder, audit: audit, toServer: toServer, toClient: toClient, inbox: inbox,
             approvals: approvals, logger: logger)
-        let clientReader = try PipeReader(fd: clientInput)
-        let serverReader = try PipeReader(fd: child.stdoutFD)
+        let clientEndPushed = OneShot<Void>()
         let serverDrained = OneShot<Void>()
         let stopServer = OneShot<Void>()
         let grace = configuration.gracePeriod
@@ -120,18 +137,27 @@ package final class ProxyService: Service, Sendable {
                         var inputs = frames.compactMap(RelayStateMachine.clientInput)
                         inputs += oversized.map(ClientInput.oversized)
                         return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
-                    } push: { inputs, bytes in
-                        inbox.pushClient(.frames(inputs), bytes: bytes)
-                        // Decided here, on the reader's thread, unless the session is already running.
-                        loop.drainHere()
+                    } push: { inputs, bytes, onReaderThread in
+                        if onReaderThread {
+                            inbox.pushClient(.frames(inputs), bytes: bytes)
+                            // Decided here, on the reader's thread, unless the session is already running.
+                            loop.drainHere()
+                        } else {
+                            // The last line, on the pool: never wait for room there, never run the session.
+                            inbox.pushClient(.frames(inputs), bytes: 0)
+                            inbox.wakeServing()
+                        }
                     }
                     switch end {
                     case .endOfFile: inbox.pushClient(.ended(.endOfFile), bytes: 0)
                     case .stopped: inbox.pushClient(.ended(.stopped), bytes: 0)
                     case .failed(let reason): inbox.pushClient(.ended(.failed(reason)), bytes: 0)
                     }
-                    // Ends are pushed from the pool: the loop's thread runs them.
+                    clientEndPushed.fulfil(())
+                    // Ends are pushed from the pool: the loop's thread runs them. Every frame the client sent
+                    // is decided (and its forward queued) before the server's stdin is closed.
                     inbox.wakeServing()
+                    _ = await ChildProcess.wait(loop.clientEndRun, upTo: grace)
                     _ = await shutDownServer()
                     return nil
                 }
@@ -142,9 +168,14 @@ package final class ProxyService: Service, Sendable {
                         var inputs = frames.compactMap(RelayStateMachine.serverInput)
                         inputs += oversized.map(ServerInput.oversized)
                         return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
-                    } push: { inputs, bytes in
-                        inbox.pushServer(.frames(inputs), bytes: bytes)
-                        loop.drainHere()
+                    } push: { inputs, bytes, onReaderThread in
+                        if onReaderThread {
+                            inbox.pushServer(.frames(inputs), bytes: bytes)
+                            loop.drainHere()
+                        } else {
+                            inbox.pushServer(.frames(inputs), bytes: 0)
+                            inbox.wakeServing()
+                        }
                     }
                     serverDrained.fulfil(())
                     return nil
@@ -165,10 +196,13 @@ package final class ProxyService: Service, Sendable {
                     // Let the server's last words through before answering what is left.
                     if await ChildProcess.wait(serverDrained, upTo: .seconds(2)) == nil { serverReader.stop() }
                     _ = await serverDrained.value()
+                    // No client frame may follow the session's end: stop reading the client first, and let
+                    // what it read go ahead of the exit (arrival order).
+                    clientReader.stop()
+                    _ = await ChildProcess.wait(clientEndPushed, upTo: .seconds(2))
                     // After its last frames, in the same lane: the machine answers what is left, ends.
                     inbox.pushServer(.exited(status.description), bytes: 0)
                     inbox.wakeServing()
-                    clientReader.stop()
                     approvals.finish()
                     stopServer.fulfil(())
                     return status
@@ -223,7 +257,7 @@ package final class ProxyService: Service, Sendable {
     private static func pump<Input: Sendable>(
         _ reader: PipeReader, name: String, maxBytes: Int, logger: Logger,
         prepare: @escaping @Sendable (_ frames: [[UInt8]], _ oversized: [Int]) -> ([Input], Int)?,
-        push: @escaping @Sendable ([Input], Int) -> Void
+        push: @escaping @Sendable (_ inputs: [Input], _ bytes: Int, _ onReaderThread: Bool) -> Void
     ) async -> PipeReader.End {
         let framer = Mutex(LineFramer(maxFrameBytes: maxBytes))
         let end = await reader.run(name: name) { chunk in
@@ -233,18 +267,18 @@ package final class ProxyService: Service, Sendable {
                 case .frame(let frame): frames.append(frame)
                 case .oversized(let size):
                     // In order: the frames before it, then the refusal.
-                    if let (inputs, bytes) = prepare(frames, [size]) { push(inputs, bytes) }
+                    if let (inputs, bytes) = prepare(frames, [size]) { push(inputs, bytes, true) }
                     frames.removeAll()
                 }
             }
-            if !frames.isEmpty, let (inputs, bytes) = prepare(frames, []) { push(inputs, bytes) }
+            if !frames.isEmpty, let (inputs, bytes) = prepare(frames, []) { push(inputs, bytes, true) }
         }
         // A final line without a newline is still a message, but only at end of input: a reader that
         // was stopped may hold the front half of a frame.
         if end == .endOfFile, case .frame(let frame)? = framer.withLock({ $0.finish() }),
             let (inputs, bytes) = prepare([frame], [])
         {
-            push(inputs, bytes)
+            push(inputs, bytes, false)
         }
         if case .failed(let reason) = end {
             logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"])

@@ -20,6 +20,9 @@ package final class RelaySessionLoop: Sendable {
     private let core: Mutex<Core>
     private let ending = OneShot<SessionEnding>()
     private let failedSession = Atomic<Bool>(false)
+    /// Fulfilled once the client's end has been run: every client frame before it is decided and its
+    /// forward handed to the server's writer, so the writer may be finished.
+    package let clientEndRun = OneShot<Void>()
 
     /// Whether a confirmation met nobody to ask under `unattended: fail`, or timed out under
     /// `on_timeout: fail` (the session ending says so too).
@@ -89,12 +92,17 @@ package final class RelaySessionLoop: Sendable {
             core.auditFailureTold = true
             machine.receive(.auditFailed(reason: failure, unsent: []), at: now, into: &actions)
         }
-        for event in events { machine.receive(event, at: now, into: &actions) }
+        var clientEnded = false
+        for event in events {
+            if case .clientEnded = event { clientEnded = true }
+            machine.receive(event, at: now, into: &actions)
+        }
         // Before the writes: whoever sees this batch's frames sees the flag too.
         if machine.hasFailedSession { failedSession.store(true, ordering: .releasing) }
         let sessionEnding = dispatch(actions, encoder: &core.encoder, time: now.wall, lastTicket: &core.lastTicket)
         timer.arm(machine.nextDeadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
+        if clientEnded { clientEndRun.fulfil(()) }
         if let sessionEnding, !core.ended {
             core.ended = true
             timer.cancel()
@@ -145,7 +153,8 @@ package final class RelaySessionLoop: Sendable {
         }
         // The child's stdin is non-blocking: written here unless its writer is busy or the peer is full.
         if !toServerEntries.isEmpty { toServer.sendNow(toServerEntries) }
-        if !toClientEntries.isEmpty { toClient.enqueue(toClientEntries) }
+        // Our stdout blocks: a small write goes out here when it has room, the rest on its thread.
+        if !toClientEntries.isEmpty { toClient.sendNow(toClientEntries) }
         return ending
     }
 

@@ -118,11 +118,17 @@ package final class SessionInbox: Sendable {
     /// Queues what the server reader read; waits (on the reader's thread) while the lane is full.
     package func pushServer(_ item: ServerItem, bytes: Int) {
         if bytes > 0 { waitForRoom { $0.serverBytes } }
-        state.withLock {
-            $0.arrivals += 1
-            $0.server.append((item, bytes, $0.arrivals))
-            $0.serverBytes += bytes
+        let exited = state.withLock { state -> Bool in
+            state.arrivals += 1
+            state.server.append((item, bytes, state.arrivals))
+            state.serverBytes += bytes
+            // The server is gone: nothing is paused any more, so the session reaches its end even if
+            // the client stopped reading.
+            guard case .exited = item else { return false }
+            state.draining = true
+            return true
         }
+        if exited { signalRoom() }
     }
 
     /// Queues a control event and wakes the loop's thread; never blocks.

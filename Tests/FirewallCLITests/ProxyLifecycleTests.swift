@@ -46,6 +46,31 @@ struct ProxyLifecycleTests {
         #expect(end["server_exit"]?.stringValue == "exit status 0")
     }
 
+    /// A client that sends its calls and closes stdin at once: every call it sent is decided and
+    /// reaches the server before the server's stdin is closed, so each is answered, none "server exited".
+    @Test func callsSentJustBeforeTheClientHangsUpAllReachTheServer() async throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
+        let status = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            for id in 1...50 {
+                _ = client.send(
+                    Array(
+                        #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"get_employee","arguments":{"employee_id":"E-1001"}}}"#
+                            .utf8))
+            }
+            return await client.close()
+        }
+        #expect(status == .exited(0))
+        let records = try E2E.auditRecords(folder)
+        let outcomes = E2E.records(records, event: "result").compactMap { $0["outcome"]?.stringValue }
+        #expect(E2E.records(records, event: "decision").count == 50)
+        #expect(outcomes == Array(repeating: "ok", count: 50), "\(outcomes)")
+        let end = try #require(E2E.records(records, event: "session_end").last)
+        #expect(end["reason"]?.stringValue == "client closed its input (endOfFile)")
+        #expect(records.last?["event"]?.stringValue == "session_end", "nothing is recorded after the end")
+    }
+
     @Test func serverIgnoringHangUpAndSIGTERMIsKilled() async throws {
         let folder = try E2E.temporaryFolder()
         // A server that ignores both its closed stdin and SIGTERM.

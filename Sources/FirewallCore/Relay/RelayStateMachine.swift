@@ -106,6 +106,10 @@ package struct RelayStateMachine: Sendable {
             timeOutHeldCalls(now: now, into: &actions)
         case .auditFailed(let reason, let unsent):
             auditFailed(reason: reason, unsent: unsent, now: now, into: &actions)
+        case .clientEnded(.stopped):
+            // The proxy stopped reading because of another ending (a shutdown, the server gone), whose
+            // own event names the cause and answers what is held.
+            break
         case .clientEnded(let end):
             if cause == nil { cause = .clientClosed(end) }
             if end == .endOfFile {
