@@ -139,6 +139,10 @@ package final class RelaySessionLoop: Sendable {
             case .sendToClient(let frame, _):
                 toClientEntries.append(.init(frame, after: lastTicket))
             case .startApproval(let start):
+                // Nobody is asked before the request is on record (`approval_requested`): the batch was
+                // almost always written inline; otherwise wait for it here, on the running thread (a
+                // reader's or the loop's own, never the pool), as long as the disk takes.
+                if lastTicket > audit.durableTicket { _ = audit.wait(for: lastTicket) }
                 let inbox = self.inbox
                 approvals.start(start) { channel, response in
                     inbox.post(.approvalFinished(approvalID: start.request.id, channel: channel, response: response))
