@@ -10,34 +10,48 @@ extension DescriptorWriter {
     func send(_ entries: [Entry]) -> End? {
         let cleared = clear(entries)
         if state.withLock({ $0.stopping }) { return .stopped }
-        // Two vectors a frame (it and its newline), as many frames as one `writev` takes.
+        switch write(cleared.map(\.frame), progress: release, whenBlocked: waitForRoom).outcome {
+        case .complete: return nil
+        case .abandoned: return .stopped
+        case .failed(let error):
+            let failure = "cannot write to \(name): \(error)"
+            state.withLock { $0.failure = failure }
+            return .failed(failure)
+        }
+    }
+
+    /// Writes `frames`, each with its newline, at most `budget` bytes, in as few `writev` calls as the
+    /// kernel allows (two vectors a frame, as many frames as one call takes). The thread's batches and
+    /// the callers' own writes (`sendNow`) both go through here.
+    func write(
+        _ frames: [[UInt8]], budget: Int = .max, progress: (Int) -> Void = { _ in }, whenBlocked: () -> Bool
+    ) -> (outcome: VectoredWrite.Outcome, written: Int) {
+        var written = 0
+        var start = 0
         let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
-        var start = cleared.startIndex
-        while start < cleared.endIndex {
-            let end = min(start + framesPerWrite, cleared.endIndex)
-            let frames = cleared[start..<end].map(\.frame)
+        while start < frames.count, written < budget {
+            let end = min(start + framesPerWrite, frames.count)
             let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
-                VectoredWrite.withBytes(of: frames[...]) { buffers in
+                VectoredWrite.withBytes(of: frames[start..<end]) { buffers in
                     var vectors: [UnsafeRawBufferPointer] = []
                     vectors.reserveCapacity(buffers.count * 2)
-                    for buffer in buffers {
-                        vectors.append(buffer)
+                    var room = budget - written
+                    for buffer in buffers where room > 0 {
+                        let cut = UnsafeRawBufferPointer(rebasing: buffer[..<min(buffer.count, room)])
+                        vectors.append(cut)
+                        room -= cut.count
+                        guard room > 0, cut.count == buffer.count else { break }
                         vectors.append(newline)
+                        room -= 1
                     }
-                    return VectoredWrite.write(fd, vectors, progress: release, whenBlocked: waitForRoom)
+                    return VectoredWrite.write(fd, vectors, progress: progress, whenBlocked: whenBlocked)
                 }
             }
-            switch result.outcome {
-            case .complete: break
-            case .abandoned: return .stopped
-            case .failed(let error):
-                let failure = "cannot write to \(name): \(error)"
-                state.withLock { $0.failure = failure }
-                return .failed(failure)
-            }
+            written += result.written
+            guard case .complete = result.outcome else { return (result.outcome, written) }
             start = end
         }
-        return nil
+        return (.complete, written)
     }
 
     /// The entries that may be written now: waits until the audit has decided every batch they follow,
@@ -131,7 +145,7 @@ extension DescriptorWriter {
             return true
         }
         guard claimed else { return enqueue(entries) }
-        let (written, failure) = nonBlocking ? writeNow(entries, budget: .max) : writeSmallNow(entries)
+        let (written, failure) = writeNow(entries.map(\.frame), budget: nonBlocking ? .max : Int(PIPE_BUF))
         let rest = failure == nil ? Self.remainder(of: entries, after: written) : []
         let (queued, wakeThread) = state.withLock { state -> (Int, Bool) in
             state.inline = false
@@ -153,46 +167,16 @@ extension DescriptorWriter {
         return queued
     }
 
-    /// On a blocking descriptor: up to `PIPE_BUF` bytes, once `poll` says there is room (else nothing).
-    private func writeSmallNow(_ entries: [Entry]) -> (written: Int, failure: String?) {
-        var target = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-        guard poll(&target, 1, 0) == 1, target.revents & Int16(POLLOUT) != 0 else { return (0, nil) }
-        return writeNow(entries, budget: Int(PIPE_BUF))
-    }
-
-    /// Writes frames and newlines, at most `budget` bytes, giving up when the kernel would block.
-    private func writeNow(_ entries: [Entry], budget: Int) -> (written: Int, failure: String?) {
-        var written = 0
-        let frames = entries.map(\.frame)
-        var start = 0
-        let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
-        while start < frames.count, written < budget {
-            let end = min(start + framesPerWrite, frames.count)
-            let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
-                VectoredWrite.withBytes(of: frames[start..<end]) { buffers in
-                    var vectors: [UnsafeRawBufferPointer] = []
-                    vectors.reserveCapacity(buffers.count * 2)
-                    var room = budget - written
-                    for buffer in buffers where room > 0 {
-                        let cut = UnsafeRawBufferPointer(rebasing: buffer[..<min(buffer.count, room)])
-                        vectors.append(cut)
-                        room -= cut.count
-                        guard room > 0, cut.count == buffer.count else { break }
-                        vectors.append(newline)
-                        room -= 1
-                    }
-                    return VectoredWrite.write(fd, vectors, whenBlocked: { false })
-                }
-            }
-            written += result.written
-            switch result.outcome {
-            case .complete: break
-            case .abandoned: return (written, nil)
-            case .failed(let error): return (written, "cannot write to \(name): \(error)")
-            }
-            start = end
+    /// Writes what the kernel takes at once, at most `budget` bytes; a blocking descriptor is written
+    /// only when `poll` says it has room (then up to `PIPE_BUF` bytes go in without blocking).
+    private func writeNow(_ frames: [[UInt8]], budget: Int) -> (written: Int, failure: String?) {
+        if !nonBlocking {
+            var target = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            guard poll(&target, 1, 0) == 1, target.revents & Int16(POLLOUT) != 0 else { return (0, nil) }
         }
-        return (written, nil)
+        let result = write(frames, budget: budget, whenBlocked: { false })
+        guard case .failed(let error) = result.outcome else { return (result.written, nil) }
+        return (result.written, "cannot write to \(name): \(error)")
     }
 
     /// The entries left once `written` bytes of `entries` (each frame and its newline) went out: a

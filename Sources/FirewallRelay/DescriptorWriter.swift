@@ -197,6 +197,11 @@ package final class DescriptorWriter: Sendable {
         await done.value()
     }
 
+    /// Waits for the thread to end, at most `limit`; nil if it has not.
+    package func ended(upTo limit: Duration) async -> End? {
+        await ChildProcess.wait(done, upTo: limit)
+    }
+
     func signalWake() {
         var byte: UInt8 = 1
         // The pipe is non-blocking: if it is full, a wake-up is already pending.

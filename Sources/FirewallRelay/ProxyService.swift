@@ -118,7 +118,7 @@ package final class ProxyService: Service, Sendable {
         /// Lets the server read what is queued for it, then closes its stdin and stops it.
         @Sendable func shutDownServer() async -> ChildProcess.Termination {
             toServer.finish()
-            if await Self.wait(for: toServer, upTo: grace) == nil { toServer.stop() }
+            if await toServer.ended(upTo: grace) == nil { toServer.stop() }
             _ = await toServer.ended()
             return await child.shutDown(grace: grace)
         }
@@ -132,21 +132,10 @@ package final class ProxyService: Service, Sendable {
                 }
                 group.addTask {
                     let end = await Self.pump(
-                        clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, logger: self.logger
-                    ) { frames, oversized in
-                        var inputs = frames.compactMap(RelayStateMachine.clientInput)
-                        inputs += oversized.map(ClientInput.oversized)
-                        return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
-                    } push: { inputs, bytes, onReaderThread in
-                        if onReaderThread {
-                            inbox.pushClient(.frames(inputs), bytes: bytes)
-                            // Decided here, on the reader's thread, unless the session is already running.
-                            loop.drainHere()
-                        } else {
-                            // The last line, on the pool: never wait for room there, never run the session.
-                            inbox.pushClient(.frames(inputs), bytes: 0)
-                            inbox.wakeServing()
-                        }
+                        clientReader, name: "mcp-firewall.client-reader", maxBytes: maxBytes, loop: loop,
+                        logger: self.logger, decode: RelayStateMachine.clientInput, oversized: ClientInput.oversized
+                    ) { inputs, bytes in
+                        inbox.pushClient(.frames(inputs), bytes: bytes)
                     }
                     switch end {
                     case .endOfFile: inbox.pushClient(.ended(.endOfFile), bytes: 0)
@@ -163,19 +152,10 @@ package final class ProxyService: Service, Sendable {
                 }
                 group.addTask {
                     _ = await Self.pump(
-                        serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, logger: self.logger
-                    ) { frames, oversized in
-                        var inputs = frames.compactMap(RelayStateMachine.serverInput)
-                        inputs += oversized.map(ServerInput.oversized)
-                        return inputs.isEmpty ? nil : (inputs, frames.reduce(0) { $0 + $1.count })
-                    } push: { inputs, bytes, onReaderThread in
-                        if onReaderThread {
-                            inbox.pushServer(.frames(inputs), bytes: bytes)
-                            loop.drainHere()
-                        } else {
-                            inbox.pushServer(.frames(inputs), bytes: 0)
-                            inbox.wakeServing()
-                        }
+                        serverReader, name: "mcp-firewall.server-reader", maxBytes: maxBytes, loop: loop,
+                        logger: self.logger, decode: RelayStateMachine.serverInput, oversized: ServerInput.oversized
+                    ) { inputs, bytes in
+                        inbox.pushServer(.frames(inputs), bytes: bytes)
                     }
                     serverDrained.fulfil(())
                     return nil
@@ -219,7 +199,7 @@ package final class ProxyService: Service, Sendable {
 
         // The answers to what was outstanding go out before we exit, unless the client stopped reading.
         toClient.finish()
-        _ = await Self.wait(for: toClient, upTo: grace)
+        _ = await toClient.ended(upTo: grace)
         await audit.sync()
         let auditFailure = audit.failure
         await audit.close()
@@ -237,28 +217,23 @@ package final class ProxyService: Service, Sendable {
         outcomeBox.withLock { $0 = outcome }
     }
 
-    /// Waits for `writer` to end, at most `limit`; nil if it has not.
-    private static func wait(for writer: DescriptorWriter, upTo limit: Duration) async -> DescriptorWriter.End? {
-        let ended = OneShot<DescriptorWriter.End?>()
-        return await withTaskGroup(of: Void.self) { group in
-            group.addTask { ended.fulfil(await writer.ended()) }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                ended.fulfil(nil)
-            }
-            let result = await ended.valueIgnoringCancellation()
-            group.cancelAll()
-            return result
-        }
-    }
-
-    /// Reads frames from `reader` until it ends; `prepare` decodes each read's frames on the reader's
-    /// thread and `push` queues them (waiting there while the session's lane is full).
+    /// Reads frames from `reader` until it ends: each read's frames are decoded on the reader's thread,
+    /// queued with `push` (which waits there while the session's lane is full) and run there too,
+    /// unless the session is already running elsewhere.
     private static func pump<Input: Sendable>(
-        _ reader: PipeReader, name: String, maxBytes: Int, logger: Logger,
-        prepare: @escaping @Sendable (_ frames: [[UInt8]], _ oversized: [Int]) -> ([Input], Int)?,
-        push: @escaping @Sendable (_ inputs: [Input], _ bytes: Int, _ onReaderThread: Bool) -> Void
+        _ reader: PipeReader, name: String, maxBytes: Int, loop: RelaySessionLoop, logger: Logger,
+        decode: @escaping @Sendable ([UInt8]) -> Input?, oversized: @escaping @Sendable (Int) -> Input,
+        push: @escaping @Sendable (_ inputs: [Input], _ bytes: Int) -> Void
     ) async -> PipeReader.End {
+        /// `onReaderThread` false: the last line, handled on the pool after the reader ended, where
+        /// nothing may wait for room or run the session; the loop's own thread runs it.
+        @Sendable func hand(_ frames: [[UInt8]], oversize: Int? = nil, onReaderThread: Bool = true) {
+            var inputs = frames.compactMap(decode)
+            if let oversize { inputs.append(oversized(oversize)) }
+            guard !inputs.isEmpty else { return }
+            push(inputs, onReaderThread ? frames.reduce(0) { $0 + $1.count } : 0)
+            if onReaderThread { loop.drainHere() } else { loop.inbox.wakeServing() }
+        }
         let framer = Mutex(LineFramer(maxFrameBytes: maxBytes))
         let end = await reader.run(name: name) { chunk in
             var frames: [[UInt8]] = []
@@ -267,18 +242,16 @@ package final class ProxyService: Service, Sendable {
                 case .frame(let frame): frames.append(frame)
                 case .oversized(let size):
                     // In order: the frames before it, then the refusal.
-                    if let (inputs, bytes) = prepare(frames, [size]) { push(inputs, bytes, true) }
+                    hand(frames, oversize: size)
                     frames.removeAll()
                 }
             }
-            if !frames.isEmpty, let (inputs, bytes) = prepare(frames, []) { push(inputs, bytes, true) }
+            if !frames.isEmpty { hand(frames) }
         }
         // A final line without a newline is still a message, but only at end of input: a reader that
         // was stopped may hold the front half of a frame.
-        if end == .endOfFile, case .frame(let frame)? = framer.withLock({ $0.finish() }),
-            let (inputs, bytes) = prepare([frame], [])
-        {
-            push(inputs, bytes, false)
+        if end == .endOfFile, case .frame(let frame)? = framer.withLock({ $0.finish() }) {
+            hand([frame], onReaderThread: false)
         }
         if case .failed(let reason) = end {
             logger.error("read failed", metadata: ["reader": "\(name)", "reason": "\(reason)"])

@@ -3,12 +3,14 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The stdio executor of one `RelayStateMachine`: the machine is a local of one task, fed from the
-/// session's inbox, and its actions become queued writes: audit records to the shared audit writer,
-/// frames to the one writer of each descriptor, each behind the audit ticket it must follow.
+/// The stdio executor of one `RelayStateMachine`, fed from the session's inbox: its actions become
+/// audit records for the shared audit writer and frames for the one writer of each descriptor, each
+/// behind the audit ticket it must follow.
 ///
-/// No lock is held around the machine (only this task touches it) and no syscall runs here: the
-/// writers' threads do the I/O, approval channels answer through the inbox, the timer posts `tick`.
+/// One thread at a time runs it (the inbox hands out that right): a reader thread for the frames it
+/// read, the loop's own thread for approval answers, ticks and ends, never the cooperative pool. The
+/// running thread writes the batch itself when the writers are idle (`AuditWriter.append`,
+/// `DescriptorWriter.sendNow`); otherwise the writers' threads do. No lock is held across a syscall.
 package final class RelaySessionLoop: Sendable {
     let audit: AuditWriter
     let toServer: DescriptorWriter
@@ -69,7 +71,6 @@ package final class RelaySessionLoop: Sendable {
         var encoder: AuditRecordEncoder
         var auditFailureTold = false
         var lastTicket = AuditTicket.none
-        var ended = false
 
         init(machine: RelayStateMachine? = nil, encoder: AuditRecordEncoder = AuditRecordEncoder(sessionID: "")) {
             self.machine = machine
@@ -103,8 +104,7 @@ package final class RelaySessionLoop: Sendable {
         timer.arm(machine.nextDeadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
         if clientEnded { clientEndRun.fulfil(()) }
-        if let sessionEnding, !core.ended {
-            core.ended = true
+        if let sessionEnding, ending.peek() == nil {
             timer.cancel()
             inbox.endServing()
             ending.fulfil(sessionEnding)
@@ -132,7 +132,7 @@ package final class RelaySessionLoop: Sendable {
                 for case .audit(let events) in actions {
                     for event in events { records.append(encoder.encode(event, time: time)) }
                 }
-                // Written here when the audit writer is idle (the loop has a thread of its own).
+                // Written here when the audit writer is idle (this thread is never the pool's).
                 lastTicket = audit.append(records)
             case .sendToServer(let frame, let decided):
                 toServerEntries.append(.init(frame, after: lastTicket, decided: decided))

@@ -49,7 +49,8 @@ extension JSONParser {
         return ranges
     }
 
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
+    /// JSON's insignificant whitespace: space, tab, line feed, carriage return.
+    package static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

@@ -14,8 +14,8 @@ package struct JSONSlice: Sendable {
     package init(_ storage: [UInt8], range: Range<Int>) {
         var lower = range.lowerBound
         var upper = range.upperBound
-        while lower < upper, Self.isWhitespace(storage[lower]) { lower += 1 }
-        while upper > lower, Self.isWhitespace(storage[upper - 1]) { upper -= 1 }
+        while lower < upper, JSONParser.isWhitespace(storage[lower]) { lower += 1 }
+        while upper > lower, JSONParser.isWhitespace(storage[upper - 1]) { upper -= 1 }
         self.storage = storage
         self.range = lower..<upper
     }
@@ -35,10 +35,6 @@ package struct JSONSlice: Sendable {
         storage.withUnsafeBufferPointer { buffer in
             (try? JSONParser.parse(UnsafeBufferPointer(rebasing: buffer[range]), rules: .structureOnly)) ?? .null
         }
-    }
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }
 

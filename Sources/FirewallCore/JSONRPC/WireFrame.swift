@@ -60,7 +60,7 @@ package struct WireFrame: Sendable {
 
     /// Whether the top level is an array (a JSON-RPC batch).
     package var isArray: Bool {
-        bytes.first { !Self.isWhitespace($0) } == UInt8(ascii: "[")
+        bytes.first { !JSONParser.isWhitespace($0) } == UInt8(ascii: "[")
     }
 
     /// The byte range of member `key`'s value.
@@ -155,9 +155,5 @@ package struct WireFrame: Sendable {
             }
             written = out
         }
-    }
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
     }
 }

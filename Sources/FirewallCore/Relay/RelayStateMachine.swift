@@ -131,7 +131,7 @@ package struct RelayStateMachine: Sendable {
     /// Prepares one client frame on the reader's thread: nil for a blank frame, else the decoded
     /// message or the rejection (the gate runs here, off the session's loop).
     package static func clientInput(_ frame: [UInt8]) -> ClientInput? {
-        guard frame.contains(where: { !isJSONWhitespace($0) }) else { return nil }
+        guard frame.contains(where: { !JSONParser.isWhitespace($0) }) else { return nil }
         do {
             return .message(try ClientMessage.decode(frame))
         } catch {
@@ -141,12 +141,8 @@ package struct RelayStateMachine: Sendable {
 
     /// Prepares one server frame on the reader's thread: nil for a blank frame.
     package static func serverInput(_ frame: [UInt8]) -> ServerInput? {
-        guard frame.contains(where: { !isJSONWhitespace($0) }) else { return nil }
+        guard frame.contains(where: { !JSONParser.isWhitespace($0) }) else { return nil }
         return .message(ServerMessage.decode(frame))
-    }
-
-    static func isJSONWhitespace(_ byte: UInt8) -> Bool {
-        byte == 0x20 || byte == 0x09 || byte == 0x0D || byte == 0x0A
     }
 
     // MARK: - Shared steps
