@@ -9,7 +9,7 @@ import Foundation
 /// that happens on the writer threads, one `writev` per batch under load.
 enum InProcessCost {
     static func measure(
-        policyPath: String, auditPath: String, calls: Int
+        policyPath: String, calls: Int
     ) throws -> (perCallMicros: Double, auditBytes: Int) {
         let text = try String(contentsOfFile: policyPath, encoding: .utf8)
         let policy = try PolicyLoader.load(text: text, path: policyPath).policy
@@ -64,7 +64,6 @@ enum InProcessCost {
         }
         // Every call must be allowed and every answer relayed, or this measures the wrong path.
         precondition(forwarded == calls && answered == calls && machine.sessionCounts.allowed == calls)
-        _ = auditPath
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return (seconds / Double(calls) * 1e6, auditBytes)
     }

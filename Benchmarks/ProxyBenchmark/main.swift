@@ -241,7 +241,7 @@ func measureAll(_ setups: [[String]]) async throws -> [Run] {
 }
 
 let inProcess = try InProcessCost.measure(
-    policyPath: policyPath, auditPath: workFolder + "/inprocess.jsonl", calls: options.calls)
+    policyPath: policyPath, calls: options.calls)
 if options.inProcessOnly {
     print("firewall CPU per allowed call, in process: \(inProcess.perCallMicros) µs")
     exit(0)

@@ -21,13 +21,6 @@ extension RelayStateMachine {
         var hasExternalChannels: Bool { channels.contains { $0 != ApprovalSettings.Channel.elicitation.rawValue } }
     }
 
-    /// Why a held call stopped waiting before anyone answered.
-    struct Withdrawal: Sendable {
-        var reason: String
-        /// True when the client withdrew it (cancelled, disconnected): it then expects no answer.
-        var byClient: Bool
-    }
-
     /// Holds the call and asks `channels`; their answers come back as events.
     mutating func hold(_ call: PendingCall, channels: [String], now: RelayTime, into actions: inout [RelayAction]) {
         let names = channels.joined(separator: "+")
@@ -75,13 +68,13 @@ extension RelayStateMachine {
             var entry = held[id], entry.channels.contains(channel)
         else { return }
         guard response.outcome == .unattended else {
-            settle(id, response, withdrawal: nil, now: now, into: &actions)
+            settle(id, response, now: now, into: &actions)
             return
         }
         entry.failures.append(response)
         held[id] = entry
         guard entry.failures.count == entry.channels.count else { return }
-        settle(id, Self.combined(entry.failures), withdrawal: nil, now: now, into: &actions)
+        settle(id, Self.combined(entry.failures), now: now, into: &actions)
     }
 
     /// Held calls whose deadline has passed are denied as timed out.
@@ -93,7 +86,7 @@ extension RelayStateMachine {
             let response = ApprovalResponse(
                 outcome: .timeout, approver: Approver(kind: .policy, channel: entry.names),
                 detail: "no answer within \(DurationText.describe(entry.call.settings.timeout))")
-            settle(id, response, withdrawal: nil, now: now, into: &actions)
+            settle(id, response, now: now, into: &actions)
         }
     }
 
@@ -105,7 +98,7 @@ extension RelayStateMachine {
         let response = ApprovalResponse(
             outcome: .cancelled, approver: Approver(kind: byClient ? .client : .policy, channel: entry.names),
             detail: reason)
-        settle(id, response, withdrawal: Withdrawal(reason: reason, byClient: byClient), now: now, into: &actions)
+        settle(id, response, withdrawnByClient: byClient, now: now, into: &actions)
     }
 
     /// Takes a held call off every channel: the prompts come down, an open question is withdrawn.
@@ -122,7 +115,7 @@ extension RelayStateMachine {
 
     /// Applies the answer that decided a held call: forwards it, or refuses it, after auditing the decision.
     private mutating func settle(
-        _ id: RequestID, _ response: ApprovalResponse, withdrawal: Withdrawal?, now: RelayTime,
+        _ id: RequestID, _ response: ApprovalResponse, withdrawnByClient: Bool = false, now: RelayTime,
         into actions: inout [RelayAction]
     ) {
         guard let entry = release(id, into: &actions) else { return }
@@ -130,7 +123,7 @@ extension RelayStateMachine {
         let approved = response.outcome.allowsCall
         if response.outcome == .timeout, call.settings.onTimeout == .fail { unattendedFailure = true }
         var response = response
-        if withdrawal?.byClient == true, response.approver.identity == nil { response.approver.identity = clientName }
+        if withdrawnByClient, response.approver.identity == nil { response.approver.identity = clientName }
         var grant: ApprovalGrant?
         if approved, serverEnded == nil {
             grant = admitApproved(
@@ -162,7 +155,7 @@ extension RelayStateMachine {
                 now: now, into: &actions)
             return
         }
-        if withdrawal?.byClient == true {
+        if withdrawnByClient {
             // The client withdrew the call: it expects no answer, and gets none.
             counts.denied += 1
             actions.append(.audit([decided]))
