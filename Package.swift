@@ -81,7 +81,12 @@ let package = Package(
             path: "Benchmarks/ProxyBenchmark"
         ),
         .testTarget(name: "FirewallCoreTests", dependencies: ["FirewallCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "FirewallRelayTests", dependencies: ["FirewallRelay", "FirewallCore"]),
+        .testTarget(
+            name: "FirewallRelayTests",
+            dependencies: [
+                "FirewallRelay", "FirewallCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "FirewallCLITests",
             dependencies: [

@@ -142,18 +142,30 @@ struct ProxyCommand: AsyncParsableCommand {
                 StandardError.write("mcp-firewall: approve calls at \(url)")
             }
         }
-        let service = ProxyService(
-            configuration: configuration, logger: logger, additionalChannels: hooks + (web.map { [$0.channel] } ?? []))
+        let session: ProxySession
+        do {
+            session = try await ProxySession.open(
+                configuration: configuration,
+                channels: [TerminalApprovalChannel(disabled: configuration.disableTerminal)] + hooks
+                    + (web.map { [$0.channel] } ?? []),
+                logger: logger)
+        } catch let error as AuditLogError {
+            StandardError.write("mcp-firewall: refusing to start: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        } catch let error as ChildProcessError {
+            StandardError.write("mcp-firewall: \(error)")
+            throw ExitCode(ExitCodes.serverUnavailable)
+        }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let web {
-            // Listed first, so it stops after the proxy (services stop in reverse order); if it cannot
-            // listen, the proxy is shut down and the error reported.
+            // Listed first, so it stops after the session (services stop in reverse order); if it cannot
+            // listen, the session is shut down and the error reported.
             services.append(
                 .init(
                     service: web, successTerminationBehavior: .gracefullyShutdownGroup,
                     failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+        services += session.services
         let group = ServiceGroup(
             configuration: .init(
                 services: services,
@@ -163,17 +175,11 @@ struct ProxyCommand: AsyncParsableCommand {
         )
         do {
             try await group.run()
-        } catch let error as AuditLogError {
-            StandardError.write("mcp-firewall: refusing to start: \(error)")
-            throw ExitCode(ExitCodes.policyOrAudit)
-        } catch let error as ChildProcessError {
-            StandardError.write("mcp-firewall: \(error)")
-            throw ExitCode(ExitCodes.serverUnavailable)
         } catch let error as WebApprovalError {
             StandardError.write("mcp-firewall: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)
         }
-        switch service.outcome {
+        switch session.outcome {
         case .serverExited(let status)?:
             StandardError.write("mcp-firewall: the MCP server exited on its own (\(status))")
         case .auditFailed(let failure)?:
@@ -185,7 +191,7 @@ struct ProxyCommand: AsyncParsableCommand {
         default:
             break
         }
-        let code = service.outcome?.exitCode ?? ExitCodes.serverUnavailable
+        let code = session.outcome?.exitCode ?? ExitCodes.serverUnavailable
         if code != 0 { throw ExitCode(code) }
     }
 }

@@ -1,11 +1,15 @@
 import FirewallCore
+import ServiceLifecycle
 import Synchronization
 
 /// Runs the external approval channels (terminal, web page, hooks) for held calls, concurrently with
 /// the relay. It decides nothing: each channel's answer goes back to the session as an event, and the
 /// session's state machine decides (the first answer, the race, the timeout); it only starts the
 /// channels and takes them down when the session withdraws the call.
-package final class ApprovalCoordinator: Sendable {
+///
+/// As a service it runs until the group tells it to stop, which comes after the session has ended
+/// (and withdrawn what it held); it returns once the channels still running have finished.
+package final class ApprovalCoordinator: Service, Sendable {
     /// The channels to ask about one held call, and where their answers go.
     private struct Job: Sendable {
         var request: ApprovalRequest
@@ -59,12 +63,16 @@ package final class ApprovalCoordinator: Sendable {
         submissions.finish()
     }
 
-    /// Processes jobs until `finish()`; each job runs as a child task.
+    /// Processes jobs until `finish()` or a graceful shutdown; each job runs as a child task.
     package func run() async {
-        await withDiscardingTaskGroup { group in
-            for await job in jobs {
-                group.addTask { await Self.process(job) }
+        await withGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group in
+                for await job in jobs {
+                    group.addTask { await Self.process(job) }
+                }
             }
+        } onGracefulShutdown: { [submissions] in
+            submissions.finish()
         }
     }
 

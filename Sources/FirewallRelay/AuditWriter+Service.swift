@@ -1,0 +1,12 @@
+import ServiceLifecycle
+
+/// The audit writer as a service: it outlives every session on its file. Listed first in a group, it
+/// is told to stop last, when nothing is left to record; then it writes what is queued, forces it to
+/// stable storage and closes the file.
+extension AuditWriter: Service {
+    package func run() async {
+        try? await gracefulShutdown()
+        await sync()
+        await close()
+    }
+}

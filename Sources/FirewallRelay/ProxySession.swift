@@ -1,0 +1,125 @@
+import FirewallCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// One stdio proxy session, set up and ready to run as services in one `ServiceGroup`: the audit
+/// log, the approval channels, the client on our stdin and stdout, the server as a child process,
+/// and the session's state machine, in that order (they stop in reverse).
+///
+/// `open` does what must succeed before anything runs: the `session_start` record is on disk (nothing
+/// runs unaudited), the server is started, both pipes are set up. Each failure is recorded and
+/// thrown, and nothing is left running.
+package struct ProxySession: Sendable {
+    package static let version = "0.1.0"
+
+    package let audit: AuditWriter
+    package let approvals: ApprovalCoordinator
+    package let client: StdioClientTransport
+    package let upstream: ChildUpstream
+    package let relay: RelayService
+
+    /// `clientInput`/`clientOutput` default to our stdin/stdout; tests pass pipes. `channels` are the
+    /// approval channels the proxy runs itself (terminal, web page, hooks).
+    package static func open(
+        configuration: ProxyConfiguration, channels: [any ApprovalChannel], logger: Logger,
+        clientInput: Int32 = 0, clientOutput: Int32 = 1
+    ) async throws -> ProxySession {
+        let audit = try AuditWriter(path: configuration.auditPath, syncEachBatch: configuration.auditSync)
+        var encoder = AuditRecordEncoder(sessionID: UUID().uuidString.lowercased())
+        var start = AuditEvent.SessionStart(
+            proxyVersion: version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
+            policy: configuration.policy.source, environment: configuration.environment,
+            payloadLimit: configuration.auditPayloadLimit)
+        start.layers = configuration.policy.layers
+        start.environmentOverlay = configuration.policy.environment != nil
+        guard await audit.durable(audit.enqueue([encoder.encode(.sessionStart(start), time: Posix.now())])) else {
+            let failure = audit.failure ?? "audit log \(configuration.auditPath) cannot be written"
+            await audit.close()
+            throw AuditLogError(message: failure)
+        }
+        /// Records why the session never began, and closes the log.
+        func abandon(_ reason: String, serverExit: String? = nil) async {
+            let end = AuditEvent.sessionEnd(
+                .init(reason: reason, serverExit: serverExit, counts: [], durationMilliseconds: 0))
+            _ = await audit.durable(audit.enqueue([encoder.encode(end, time: Posix.now())]))
+            await audit.close()
+        }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                argv: configuration.serverArgv,
+                environment: Posix.environment(withholding: configuration.withheldEnvironment))
+        } catch {
+            await abandon("server failed to start: \(error)")
+            throw error
+        }
+        logger.info(
+            "server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
+        let inbox = SessionInbox()
+        let approvals = ApprovalCoordinator(channels: channels)
+        let toServer: DescriptorWriter
+        let toClient: DescriptorWriter
+        let clientReader: PipeReader
+        let serverReader: PipeReader
+        do {
+            // The child's stdin is ours alone: its writer owns it (non-blocking, closed when it ends).
+            toServer = try DescriptorWriter(
+                fd: child.stdinFD, name: "mcp-firewall.server-writer", audit: audit, nonBlocking: true,
+                closeWhenFinished: true, onPressureChange: { inbox.serverWriterBackedUp($0) },
+                onUnsent: { [audit] ids in
+                    inbox.post(.auditFailed(reason: audit.failure ?? "audit log unavailable", unsent: ids))
+                })
+            child.handOverStdin()
+            // Our stdout may be a terminal others share: it stays blocking, and its writer may stay blocked.
+            toClient = try DescriptorWriter(
+                fd: clientOutput, name: "mcp-firewall.client-writer", audit: audit,
+                onPressureChange: { inbox.clientWriterBackedUp($0) })
+            clientReader = try PipeReader(fd: clientInput)
+            serverReader = try PipeReader(fd: child.stdoutFD)
+        } catch {
+            // The server is running: stop it, and record why the session never began.
+            let status = await child.shutDown(grace: configuration.gracePeriod)
+            await abandon("the proxy could not set up its pipes: \(error)", serverExit: status.description)
+            throw error
+        }
+        let machine = RelayStateMachine(
+            policy: configuration.policy,
+            configuration: .init(
+                auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
+                serverDescription: configuration.serverArgv.joined(separator: " "),
+                externalChannels: approvals.availableChannels),
+            startedAt: RelaySessionLoop.now())
+        let loop = RelaySessionLoop(
+            machine: machine, encoder: encoder, audit: audit, toServer: toServer, toClient: toClient, inbox: inbox,
+            approvals: approvals, logger: logger)
+        let links = SessionLinks()
+        return ProxySession(
+            audit: audit, approvals: approvals,
+            client: StdioClientTransport(
+                writer: toClient, reader: clientReader, loop: loop, links: links, grace: configuration.gracePeriod,
+                maxMessageBytes: configuration.maxMessageBytes, logger: logger),
+            upstream: ChildUpstream(
+                child: child, writer: toServer, reader: serverReader, loop: loop, links: links,
+                grace: configuration.gracePeriod, maxMessageBytes: configuration.maxMessageBytes, logger: logger),
+            relay: RelayService(loop: loop, links: links))
+    }
+
+    /// The session's services in start order. The session ending (the relay returning) shuts the group
+    /// down; the others run until told to stop, so they stop one after another, in reverse.
+    package var services: [ServiceGroupConfiguration.ServiceConfiguration] {
+        [
+            .init(service: audit), .init(service: approvals), .init(service: client), .init(service: upstream),
+            .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+    }
+
+    /// How the session ended, once its services have returned.
+    package var outcome: ProxyOutcome? {
+        guard let ending = relay.ending else { return nil }
+        if let failure = audit.failure { return .auditFailed(failure) }
+        if ending.unattendedFailure { return .unattendedFailure }
+        if case .serverExited(let termination) = ending.cause { return .serverExited(termination) }
+        return .clientClosed
+    }
+}
