@@ -29,6 +29,7 @@ let package = Package(
             dependencies: [
                 "FirewallCore",
                 "FirewallRelay",
+                "FirewallClient",
                 "FirewallReport",
                 "FirewallHTTP",
                 "ExampleServer",
@@ -52,6 +53,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // An MCP host over stdio: the demo drives the proxy with it, and so do the tests and benchmarks.
+        .target(name: "FirewallClient", dependencies: ["FirewallRelay", "FirewallCore"]),
         .target(
             name: "FirewallReport",
             dependencies: ["FirewallCore", .product(name: "Crypto", package: "swift-crypto")]
@@ -77,20 +80,29 @@ let package = Package(
         ),
         .executableTarget(
             name: "mcp-firewall-bench",
-            dependencies: ["FirewallRelay", "FirewallCore"],
+            dependencies: ["FirewallClient", "FirewallRelay", "FirewallCore"],
             path: "Benchmarks/ProxyBenchmark"
         ),
         .testTarget(name: "FirewallCoreTests", dependencies: ["FirewallCore"], exclude: ["Fixtures"]),
         .testTarget(
             name: "FirewallRelayTests",
             dependencies: [
-                "FirewallRelay", "FirewallCore", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "FirewallRelay", "FirewallCore", "FirewallTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // Helpers the test targets share: temporary folders, the in-process relay harness, scripted
+        // approval channels. Never linked into a product.
+        .target(
+            name: "FirewallTestSupport",
+            dependencies: ["FirewallRelay", "FirewallCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/FirewallTestSupport"
         ),
         .testTarget(
             name: "FirewallCLITests",
             dependencies: [
-                "FirewallCLI", "FirewallRelay", "FirewallCore", .product(name: "Yams", package: "Yams"),
+                "FirewallCLI", "FirewallClient", "FirewallRelay", "FirewallCore", "FirewallTestSupport",
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Golden"]
         ),
@@ -101,7 +113,10 @@ let package = Package(
         ),
         .testTarget(
             name: "FirewallReportTests",
-            dependencies: ["FirewallReport", "FirewallCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "FirewallReport", "FirewallCore", "FirewallTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["Fixtures", "Golden"]
         ),
         .testTarget(name: "ExampleServerTests", dependencies: ["ExampleServer"]),

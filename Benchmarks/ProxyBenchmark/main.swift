@@ -12,6 +12,7 @@
 // about 100 s on the project's 2-vCPU VM, most of it the example server's 10 MB calls of small numbers;
 // `--echo-only` runs the echo table alone (about 15 s, the 100k-call soak through the proxy most of it).
 
+import FirewallClient
 import FirewallCore
 import FirewallRelay
 import Foundation

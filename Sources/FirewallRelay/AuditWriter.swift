@@ -72,7 +72,7 @@ package final class AuditWriter: Sendable {
         // A previous run that died mid-line must not glue its fragment to our first record.
         if Self.endsWithoutNewline(path) {
             var newline: UInt8 = 0x0A
-            _ = Glibc.write(fd, &newline, 1)
+            _ = Posix.write(fd, &newline, 1)
         }
         Posix.startThread(name: "mcp-firewall.audit") { [self] in run() }
     }
@@ -232,7 +232,7 @@ package final class AuditWriter: Sendable {
                 if error == nil, sync != nil, fsync(fd) != 0 { error = POSIXError(errno) }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: sync)
             case .exit:
-                Glibc.close(fd)
+                Posix.close(fd)
                 publish(through: nil, error: nil, synced: nil)
                 ended.fulfil(())
                 return
@@ -314,10 +314,10 @@ package final class AuditWriter: Sendable {
     static func endsWithoutNewline(_ path: String) -> Bool {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return false }
-        defer { Glibc.close(fd) }
+        defer { Posix.close(fd) }
         let size = lseek(fd, 0, SEEK_END)
         guard size > 0, lseek(fd, size - 1, SEEK_SET) >= 0 else { return false }
         var last: UInt8 = 0
-        return Glibc.read(fd, &last, 1) == 1 && last != 0x0A
+        return Posix.read(fd, &last, 1) == 1 && last != 0x0A
     }
 }

@@ -50,50 +50,20 @@ package final class ChildProcess: Sendable {
         } catch {
             throw ChildProcessError(message: "cannot create pipes: \(error)")
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
-        if let stderrPipe { posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The child starts with default signal dispositions (we ignore SIGPIPE; it should not).
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        // Its own process group, so that stopping it also stops what it started (npx → node, sh → …).
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP))
-
-        let cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let cEnv = environment.map { $0.map { strdup($0) } + [nil] }
-        defer { cEnv?.forEach { free($0) } }
-        var childPID: pid_t = 0
-        let status = cArgs.withUnsafeBufferPointer { argvPointer in
-            if let cEnv {
-                return cEnv.withUnsafeBufferPointer { envPointer in
-                    posix_spawnp(
-                        &childPID, executable, &actions, &attributes, argvPointer.baseAddress!, envPointer.baseAddress!)
-                }
-            }
-            return posix_spawnp(&childPID, executable, &actions, &attributes, argvPointer.baseAddress!, environ)
-        }
+        let spawned = Posix.spawn(
+            executable, argv: argv, environment: environment, stdin: stdinPipe.read, stdout: stdoutPipe.write,
+            stderr: stderrPipe?.write)
         close(stdinPipe.read)
         close(stdoutPipe.write)
         if let stderrPipe { close(stderrPipe.write) }
-        guard status == 0 else {
+        let childPID: pid_t
+        switch spawned {
+        case .success(let spawnedPID): childPID = spawnedPID
+        case .failure(let error):
             close(stdinPipe.write)
             close(stdoutPipe.read)
             if let stderrPipe { close(stderrPipe.read) }
-            throw ChildProcessError(message: "cannot start `\(executable)`: \(Posix.errorText(status))")
+            throw ChildProcessError(message: "cannot start `\(executable)`: \(Posix.errorText(error.code))")
         }
         pid = childPID
         stdinFD = stdinPipe.write

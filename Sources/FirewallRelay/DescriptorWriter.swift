@@ -116,8 +116,8 @@ package final class DescriptorWriter: Sendable {
             try Posix.setNonBlocking(wake.read)
             try Posix.setNonBlocking(wake.write)
         } catch {
-            Glibc.close(wake.read)
-            Glibc.close(wake.write)
+            Posix.close(wake.read)
+            Posix.close(wake.write)
             throw error
         }
         self.fd = fd
@@ -134,8 +134,8 @@ package final class DescriptorWriter: Sendable {
     }
 
     deinit {
-        Glibc.close(wake.read)
-        Glibc.close(wake.write)
+        Posix.close(wake.read)
+        Posix.close(wake.write)
     }
 
     /// Queues `frame` behind everything already queued; never blocks. Returns the bytes now queued.
@@ -205,7 +205,7 @@ package final class DescriptorWriter: Sendable {
     func signalWake() {
         var byte: UInt8 = 1
         // The pipe is non-blocking: if it is full, a wake-up is already pending.
-        _ = Glibc.write(wake.write, &byte, 1)
+        _ = Posix.write(wake.write, &byte, 1)
     }
 
     /// Tells `onPressureChange` every change of pressure not yet told, in order.
@@ -240,7 +240,7 @@ package final class DescriptorWriter: Sendable {
             if state.pressure { state.setPressure(false) }
         }
         reportPressure()
-        if closeWhenFinished { Glibc.close(fd) }
+        if closeWhenFinished { Posix.close(fd) }
         return end
     }
 

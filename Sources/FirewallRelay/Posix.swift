@@ -6,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Thin, checked wrappers over the POSIX calls the relay needs.
-enum Posix {
+/// Thin, checked wrappers over the POSIX calls the relay needs. What differs between the C libraries
+/// lives in `Posix+Linux.swift` and `Posix+Darwin.swift`, each written against its own platform's API.
+package enum Posix {
     /// The text of an errno value ("No space left on device").
     static func errorText(_ code: Int32) -> String {
         String(cString: strerror(code))
@@ -50,18 +51,34 @@ enum Posix {
         return (nil, total)
     }
 
-    /// A pipe whose ends are close-on-exec.
-    static func pipe() throws(POSIXError) -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        // Close-on-exec atomically: a child spawned by another thread at the same moment must never
-        // inherit this pipe (it would hold its end open and hide end-of-file).
-        #if os(Linux)
-        guard linuxPipe2(&fds, O_CLOEXEC) == 0 else { throw POSIXError(errno) }
-        #else
-        guard Glibc.pipe(&fds) == 0 else { throw POSIXError(errno) }
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        #endif
-        return (fds[0], fds[1])
+    /// Spawns `executable` (looked up on PATH when it has no slash) with `argv` and `environment`
+    /// (nil: ours), its stdin, stdout and (when given) stderr taken from these descriptors, in a
+    /// process group of its own, with SIGPIPE back at its default and no signal blocked.
+    static func spawn(
+        _ executable: String, argv: [String], environment: [String]?, stdin: Int32, stdout: Int32, stderr: Int32?
+    ) -> Result<pid_t, POSIXError> {
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let cEnv = environment.map { $0.map { strdup($0) } + [nil] }
+        defer { cEnv?.forEach { free($0) } }
+        let streams = SpawnStreams(stdin: stdin, stdout: stdout, stderr: stderr)
+        var pid: pid_t = 0
+        let status = cArgs.withUnsafeBufferPointer { argvPointer in
+            guard let cEnv else {
+                return spawnp(&pid, executable, argvPointer.baseAddress!, inheritedEnvironment, streams)
+            }
+            return cEnv.withUnsafeBufferPointer {
+                spawnp(&pid, executable, argvPointer.baseAddress!, $0.baseAddress!, streams)
+            }
+        }
+        return status == 0 ? .success(pid) : .failure(POSIXError(status))
+    }
+
+    /// The descriptors a spawned child gets as its standard streams.
+    struct SpawnStreams {
+        var stdin: Int32
+        var stdout: Int32
+        var stderr: Int32?
     }
 
     /// Our environment as `NAME=value` strings without `withheld` (nil when nothing is withheld: the
@@ -96,9 +113,3 @@ package struct POSIXError: Error, Sendable, CustomStringConvertible {
 
     package var description: String { "\(Posix.errorText(code)) (errno \(code))" }
 }
-
-#if os(Linux)
-/// glibc's `pipe2`, which the Glibc module does not export (it needs `_GNU_SOURCE`).
-@_silgen_name("pipe2")
-private func linuxPipe2(_ fds: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
-#endif

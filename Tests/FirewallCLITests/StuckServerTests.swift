@@ -1,3 +1,4 @@
+import FirewallClient
 import FirewallCore
 import FirewallRelay
 import Foundation

@@ -1,5 +1,7 @@
+import FirewallClient
 import FirewallCore
 import FirewallRelay
+import FirewallTestSupport
 import Foundation
 import Testing
 
@@ -26,11 +28,7 @@ enum E2E {
         .deletingLastPathComponent().path
 
     /// A fresh temporary folder.
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "mcp-firewall-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryFolder() throws -> String { try TemporaryFolder.make() }
 
     /// Writes `policy` to a file in `folder` and returns the proxy command line around `server`.
     static func proxyArgv(

@@ -2,6 +2,7 @@ import FirewallCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 @testable import FirewallRelay
@@ -19,8 +20,8 @@ import Glibc
         let session: ProxySession
         let group: ServiceGroup
         let auditPath: String
-        let clientWrite: Int32
-        let clientRead: Int32
+        /// Our ends of the client's pipes, and the proxy's (which it never closes: they are its stdio).
+        private let descriptors: Mutex<[String: Int32]>
 
         init(server: [String]) async throws {
             signal(SIGPIPE, SIG_IGN)
@@ -30,8 +31,10 @@ import Glibc
             let policy = try PolicyLoader.load(text: "version: 1\ndefaults: {read: allow}\n", path: "test.yaml").policy
             let input = try Posix.pipe()
             let output = try Posix.pipe()
-            clientWrite = input.write
-            clientRead = output.read
+            descriptors = Mutex([
+                "client input": input.write, "client output": output.read, "proxy input": input.read,
+                "proxy output": output.write,
+            ])
             let logger = Logger(label: "test")
             session = try await ProxySession.open(
                 configuration: ProxyConfiguration(
@@ -41,8 +44,12 @@ import Glibc
         }
 
         deinit {
-            close(clientWrite)
-            close(clientRead)
+            for fd in descriptors.withLock({ $0.values }) { close(fd) }
+        }
+
+        /// The client closes its end of the proxy's stdin (once: a descriptor number is soon reused).
+        func closeClientInput() {
+            if let fd = descriptors.withLock({ $0.removeValue(forKey: "client input") }) { close(fd) }
         }
 
         /// The last record's `reason`, from the bytes on disk.
@@ -63,7 +70,7 @@ import Glibc
 
     @Test func theClientClosingItsInputStopsTheServerAndEndsTheSession() async throws {
         let rig = try await Rig(server: ["/bin/cat"])
-        close(rig.clientWrite)
+        rig.closeClientInput()
         try await rig.group.run()
         #expect(rig.session.outcome == .clientClosed)
         #expect(try rig.sessionEndReason() == "client closed its input (endOfFile)")

@@ -1,4 +1,5 @@
 import FirewallCore
+import FirewallTestSupport
 import Foundation
 
 @testable import FirewallRelay
@@ -68,9 +69,5 @@ enum WriterTestSupport {
     }
 
     /// A new empty folder under the temporary directory.
-    static func temporaryFolder() throws -> String {
-        let folder = NSTemporaryDirectory() + "writer-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder
-    }
+    static func temporaryFolder() throws -> String { try TemporaryFolder.make("writer-tests") }
 }

@@ -1,5 +1,6 @@
 import FirewallCore
 import FirewallReport
+import FirewallTestSupport
 import Foundation
 import Testing
 
@@ -16,11 +17,7 @@ enum ReportFixtures {
     static func path(_ name: String) -> String { folder + "/" + name }
 
     /// A fresh temporary folder.
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "mcp-firewall-report-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static func temporaryFolder() throws -> String { try TemporaryFolder.make("mcp-firewall-report-tests") }
 
     /// Writes `contents` to a new temporary file and returns its path.
     static func file(_ contents: String, name: String = "audit.jsonl") throws -> String {

@@ -1,9 +1,8 @@
 import FirewallCore
+import FirewallRelay
 import Foundation
 import Logging
 import Testing
-
-@testable import FirewallRelay
 
 #if canImport(Glibc)
 import Glibc
@@ -11,18 +10,18 @@ import Glibc
 
 /// An in-process relay session wired to pipes, run by the same loop and writers as the proxy, so
 /// tests see exactly the bytes each side would get.
-final class RelayHarness: Sendable {
-    let loop: RelaySessionLoop
-    let inbox: SessionInbox
-    let audit: AuditWriter
-    let toServer: DescriptorWriter
-    let toClient: DescriptorWriter
-    let coordinator: ApprovalCoordinator
-    let folder: String
+package final class RelayHarness: Sendable {
+    package let loop: RelaySessionLoop
+    package let inbox: SessionInbox
+    package let audit: AuditWriter
+    package let toServer: DescriptorWriter
+    package let toClient: DescriptorWriter
+    package let coordinator: ApprovalCoordinator
+    package let folder: String
     private let serverPipe: (read: Int32, write: Int32)
     private let clientPipe: (read: Int32, write: Int32)
 
-    init(policy text: String, channels: [any ApprovalChannel]) throws {
+    package init(policy text: String, channels: [any ApprovalChannel]) throws {
         signal(SIGPIPE, SIG_IGN)
         folder = NSTemporaryDirectory() + "relay-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -49,35 +48,35 @@ final class RelayHarness: Sendable {
 
     /// The client sends a frame; it is decided before this returns, unless the session is busy with
     /// an approval's answer on its own thread (which then takes it).
-    func client(_ text: String) {
+    package func client(_ text: String) {
         guard let input = RelayStateMachine.clientInput(Array(text.utf8)) else { return }
         inbox.pushClient(.frames([input]), bytes: text.utf8.count)
         loop.drainHere()
     }
 
-    func server(_ text: String) {
+    package func server(_ text: String) {
         guard let input = RelayStateMachine.serverInput(Array(text.utf8)) else { return }
         inbox.pushServer(.frames([input]), bytes: text.utf8.count)
         loop.drainHere()
     }
 
     /// The server exits: everything outstanding is answered.
-    func serverExited(_ termination: String) {
+    package func serverExited(_ termination: String) {
         inbox.pushServer(.exited(termination), bytes: 0)
         loop.drainHere()
     }
 
     /// A shutdown signal.
-    func shutdownRequested() {
+    package func shutdownRequested() {
         inbox.post(.shutdownRequested)
     }
 
     /// The next frame written toward the server, or nil if none arrives within `timeout` seconds.
-    func nextToServer(timeout: Double = 10) async -> String? {
+    package func nextToServer(timeout: Double = 10) async -> String? {
         await Self.readLineOffPool(serverPipe.read, timeout: timeout)
     }
     /// The next frame written toward the client, or nil if none arrives within `timeout` seconds.
-    func nextToClient(timeout: Double = 10) async -> String? {
+    package func nextToClient(timeout: Double = 10) async -> String? {
         await Self.readLineOffPool(clientPipe.read, timeout: timeout)
     }
 
@@ -90,7 +89,7 @@ final class RelayHarness: Sendable {
     }
 
     /// Every record written so far (waits for the ones already handed to the audit writer).
-    func auditRecords() throws -> [JSONValue] {
+    package func auditRecords() throws -> [JSONValue] {
         _ = audit.wait(for: audit.issuedTicket)
         let data = try #require(FileManager.default.contents(atPath: folder + "/audit.jsonl"))
         return try data.split(separator: UInt8(ascii: "\n")).map { try JSONParser.parse(Array($0)) }
@@ -113,8 +112,8 @@ final class RelayHarness: Sendable {
 }
 
 /// An approval channel whose answer the test scripts.
-struct ScriptedChannel: ApprovalChannel {
-    enum Behaviour: Sendable {
+package struct ScriptedChannel: ApprovalChannel {
+    package enum Behaviour: Sendable {
         case approve
         case decline
         /// Never answers; returns only when cancelled.
@@ -123,20 +122,20 @@ struct ScriptedChannel: ApprovalChannel {
         case fail
     }
 
-    let behaviour: Behaviour
+    package let behaviour: Behaviour
     /// The channel kind it stands in for; the relay picks channels by the policy's `channels:` order.
-    var name = "terminal"
-    var isAvailable = true
-    var remember = false
+    package var name = "terminal"
+    package var isAvailable = true
+    package var remember = false
 
-    init(behaviour: Behaviour, name: String = "terminal", isAvailable: Bool = true, remember: Bool = false) {
+    package init(behaviour: Behaviour, name: String = "terminal", isAvailable: Bool = true, remember: Bool = false) {
         self.behaviour = behaviour
         self.name = name
         self.isAvailable = isAvailable
         self.remember = remember
     }
 
-    func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
+    package func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {
         let approver = Approver(kind: .human, channel: name, identity: "tester")
         switch behaviour {
         case .approve:
@@ -153,16 +152,16 @@ struct ScriptedChannel: ApprovalChannel {
     }
 }
 
-enum Frames {
-    static func call(_ id: Int, _ tool: String, _ arguments: String = "{}") -> String {
+package enum Frames {
+    package static func call(_ id: Int, _ tool: String, _ arguments: String = "{}") -> String {
         #"{"jsonrpc":"2.0","id":\#(id),"method":"tools/call","params":{"name":"\#(tool)","arguments":\#(arguments)}}"#
     }
 
-    static func result(_ id: Int, text: String = "ok") -> String {
+    package static func result(_ id: Int, text: String = "ok") -> String {
         #"{"jsonrpc":"2.0","id":\#(id),"result":{"content":[{"type":"text","text":"\#(text)"}],"isError":false}}"#
     }
 
-    static let policy = """
+    package static let policy = """
         version: 1
         defaults: {read: allow, write: confirm, sensitive: deny}
         approval: {timeout: 30s}
@@ -177,7 +176,7 @@ enum Frames {
 extension RelayHarness {
     /// Runs `body` against a fresh harness with its loop and approval coordinator running alongside;
     /// then the client hangs up and the server exits, as in a proxy run.
-    static func with(
+    package static func with(
         policy: String, channels: [any ApprovalChannel] = [], _ body: (RelayHarness) async throws -> Void
     ) async throws {
         let harness = try RelayHarness(policy: policy, channels: channels)
@@ -203,12 +202,12 @@ extension RelayHarness {
     }
 
     /// The next frame toward the client, parsed.
-    func nextToClientJSON(timeout: Double = 10) async throws -> JSONValue {
+    package func nextToClientJSON(timeout: Double = 10) async throws -> JSONValue {
         try JSONParser.parse(Array(try #require(await nextToClient(timeout: timeout)).utf8))
     }
 
     /// The audit records of one event type, in order.
-    func records(_ event: String) throws -> [JSONValue] {
+    package func records(_ event: String) throws -> [JSONValue] {
         try auditRecords().filter { $0["event"]?.stringValue == event }
     }
 }

@@ -1,4 +1,5 @@
 import FirewallCore
+import FirewallRelay
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,10 +10,11 @@ import Glibc
 ///
 /// Used by `mcp-firewall demo`, the end-to-end tests and the benchmark to drive a proxy or a server
 /// exactly as an MCP host would. Responses are matched to requests by id; anything else (server
-/// requests, notifications) is collected in `unsolicited`.
+/// requests, notifications) is collected in `unsolicited`. Frames go out through the child's one
+/// `DescriptorWriter`, so sending never blocks the caller (a task on the cooperative pool).
 package final class StdioClient: Sendable {
     package let process: ChildProcess
-    private let writer: FrameWriter
+    private let writer: DescriptorWriter
     private let reader: PipeReader
     private let state = Mutex(State())
     private let readerDone = OneShot<PipeReader.End>()
@@ -28,7 +30,9 @@ package final class StdioClient: Sendable {
 
     private init(argv: [String]) throws {
         process = try ChildProcess(argv: argv)
-        writer = FrameWriter(fd: process.stdinFD)
+        writer = try DescriptorWriter(
+            fd: process.stdinFD, name: "the child's stdin", nonBlocking: true, closeWhenFinished: true)
+        process.handOverStdin()
         reader = try PipeReader(fd: process.stdoutFD)
     }
 
@@ -93,10 +97,12 @@ package final class StdioClient: Sendable {
         waiter?.resume(returning: frame)
     }
 
-    /// Sends a frame without waiting for anything.
+    /// Queues a frame for the child without waiting for anything; false if the child is known to
+    /// be gone (a write failed).
     @discardableResult
     package func send(_ frame: [UInt8]) -> Bool {
-        writer.write(frame)
+        writer.enqueue(frame)
+        return writer.failure == nil
     }
 
     /// Sends a request frame and waits for the answer with the same id; nil if the peer went away.
@@ -110,7 +116,7 @@ package final class StdioClient: Sendable {
             }
             if let immediate {
                 continuation.resume(returning: immediate)
-            } else if !writer.write(frame) {
+            } else if !send(frame) {
                 let waiter = state.withLock { $0.waiting.removeValue(forKey: id) }
                 waiter?.resume(returning: nil)
             }
@@ -156,6 +162,10 @@ package final class StdioClient: Sendable {
     /// Closes the child's stdin and waits for it to exit (escalating after `grace`) and for its output to end.
     @discardableResult
     package func close(grace: Duration = .seconds(5)) async -> ChildProcess.Termination {
+        // What was sent goes first; then the child's stdin closes.
+        writer.finish()
+        if await writer.ended(upTo: grace) == nil { writer.stop() }
+        _ = await writer.ended()
         let status = await process.shutDown(grace: grace)
         // A grandchild may hold the pipe open after the child exits: do not wait on it forever.
         if await ChildProcess.wait(readerDone, upTo: .seconds(2)) == nil { reader.stop() }
