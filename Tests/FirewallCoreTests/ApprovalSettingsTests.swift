@@ -257,7 +257,11 @@ struct GrantTableTests {
         #expect(try !covered("write", #"{}"#, at: 120))
         #expect(try !covered("other", #"{"path":"/a"}"#, at: 120))
         #expect(try !covered("write", #"{"path":"/a"}"#, at: 160))
+        #expect(table.nextExpiry == 160)
+        #expect(table.expire(now: 159.9).isEmpty)
+        #expect(table.expire(now: 160).map(\.id) == ["approval-1"])
         #expect(table.count == 0)
+        #expect(table.nextExpiry == nil)
     }
 
     @Test func coversOnlyCallsTheSameRuleAsksAbout() throws {

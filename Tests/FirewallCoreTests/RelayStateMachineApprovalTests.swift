@@ -199,6 +199,29 @@ struct RelayStateMachineApprovalTests {
         #expect(relay.client(Wire.call(3, "write_b", #"{"n":1}"#)).last == "start approval-3 terminal")
     }
 
+    @Test func aRememberedApprovalExpiresByTheClockAndTheNextCallIsAskedAgain() throws {
+        var relay = try RelayMachineDriver(
+            policy: Self.policy("channels: [terminal], timeout: 5s, remember: 10m"), channels: ["terminal"])
+        relay.client(Wire.call(1, "write_a"))
+        relay.send(Self.answer(.approved, remember: true))
+        relay.server(Wire.result(1))
+        // The grant's expiry is the next deadline (no call is held).
+        #expect(relay.machine.nextDeadline == relay.now.monotonic + 600)
+        relay.advance(seconds: 599)
+        #expect(relay.send(.tick) == [])
+        #expect(relay.client(Wire.call(2, "write_a")).last == "server \(Wire.call(2, "write_a")) [decided 2]")
+        relay.advance(seconds: 1)
+        let before = relay.log.count
+        #expect(relay.send(.tick) == [])
+        let said = relay.log[before...].compactMap { action -> String? in
+            guard case .log(let line) = action else { return nil }
+            return "\(line.message) \(line.metadata["grant.id"] ?? "")"
+        }
+        #expect(said == ["remembered approval expired; the next such call is asked again approval-1"])
+        #expect(relay.machine.nextDeadline == nil)
+        #expect(relay.client(Wire.call(3, "write_a")).last == "start approval-3 terminal")
+    }
+
     @Test func theClientIsAskedWithElicitationAndItsAnswerDecides() throws {
         var relay = try RelayMachineDriver(policy: Self.policy("channels: [elicitation], timeout: 60s"))
         let initialize =

@@ -90,7 +90,9 @@ struct DescriptorWriterTests {
         let start = clock.now
         writer.stop()
         #expect(await writer.ended() == .stopped)
-        #expect(clock.now - start < .seconds(5))
+        // Woken, not timed out: a thread waking on a poll timeout would take its full period. The bound
+        // is loose because a loaded 2-core machine once took 9.8 s to schedule the wake-up.
+        #expect(clock.now - start < .seconds(20))
         #expect(writer.queuedBytes == 0)
         #expect(writer.enqueue(Array("late".utf8)) == 0)
     }

@@ -86,11 +86,19 @@ package struct GrantTable: Sendable {
         grants.append(grant)
     }
 
-    /// The newest grant covering the call, dropping expired grants on the way.
-    package mutating func grant(
-        for tool: String, rule: SourceLocation?, arguments: JSONValue, now: Double
-    ) -> ApprovalGrant? {
+    /// The newest grant covering the call (an expired one covers nothing).
+    package func grant(for tool: String, rule: SourceLocation?, arguments: JSONValue, now: Double) -> ApprovalGrant? {
+        grants.last { $0.covers(tool: tool, rule: rule, arguments: arguments, now: now) }
+    }
+
+    /// The earliest expiry among the grants, wall-clock seconds.
+    package var nextExpiry: Double? { grants.lazy.compactMap(\.expiresAt).min() }
+
+    /// Removes the grants expired at `now` and returns them, oldest first.
+    package mutating func expire(now: Double) -> [ApprovalGrant] {
+        let expired = grants.filter { grant in grant.expiresAt.map { now >= $0 } ?? false }
+        guard !expired.isEmpty else { return [] }
         grants.removeAll { grant in grant.expiresAt.map { now >= $0 } ?? false }
-        return grants.last { $0.covers(tool: tool, rule: rule, arguments: arguments, now: now) }
+        return expired
     }
 }

@@ -90,6 +90,17 @@ extension RelayStateMachine {
         }
     }
 
+    /// Forgets remembered approvals whose time is up, and says so: later calls are asked again.
+    mutating func expireGrants(now: RelayTime, into actions: inout [RelayAction]) {
+        for grant in grants.expire(now: now.wall) {
+            actions.append(
+                .log(
+                    RelayLog(
+                        .info, "remembered approval expired; the next such call is asked again",
+                        ["grant.id": grant.id, "mcp.tool": grant.tool])))
+        }
+    }
+
     /// Ends the wait for a held call before anyone answered.
     mutating func withdraw(
         _ id: RequestID, reason: String, byClient: Bool, now: RelayTime, into actions: inout [RelayAction]

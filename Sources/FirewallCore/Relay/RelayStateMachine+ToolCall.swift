@@ -114,6 +114,7 @@ extension RelayStateMachine {
     }
 
     private mutating func confirm(_ call: PendingCall, now: RelayTime, into actions: inout [RelayAction]) {
+        expireGrants(now: now, into: &actions)
         if call.settings.remember != .never,
             let grant = grants.grant(
                 for: call.tool, rule: call.decision.rule?.location, arguments: call.arguments, now: now.wall)

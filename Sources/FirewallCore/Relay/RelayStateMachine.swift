@@ -62,6 +62,8 @@ package struct RelayStateMachine: Sendable {
     var clientName: String?
     /// Remembered approvals.
     var grants = GrantTable()
+    /// The time of the latest event, to turn the grants' wall-clock expiry into a monotonic deadline.
+    var lastSeen: RelayTime
     /// Approved calls the server answered with its own `input_required`, by the server's `requestState`.
     var continuations: [String: Continuation] = [:]
     /// Nonces of `requestState`s already redeemed, with their expiry: each approval covers one call.
@@ -82,6 +84,7 @@ package struct RelayStateMachine: Sendable {
         self.policy = policy
         self.configuration = configuration
         self.startedAt = startedAt
+        self.lastSeen = startedAt
     }
 
     /// Session totals so far.
@@ -90,11 +93,17 @@ package struct RelayStateMachine: Sendable {
     /// A `confirm` met nobody to ask under `unattended: fail`, or timed out under `on_timeout: fail`.
     package var hasFailedSession: Bool { unattendedFailure }
 
-    /// The monotonic time by which `tick` must be delivered: the earliest approval timeout.
-    package var nextDeadline: Double? { held.values.lazy.map(\.timeoutAt).min() }
+    /// The monotonic time by which `tick` must be delivered: the earliest approval timeout or expiry
+    /// of a remembered approval (grants expire by the wall clock, read through the last event's time).
+    package var nextDeadline: Double? {
+        let timeout = held.values.lazy.map(\.timeoutAt).min()
+        let expiry = grants.nextExpiry.map { $0 - lastSeen.wall + lastSeen.monotonic }
+        return [timeout, expiry].compactMap { $0 }.min()
+    }
 
     /// Applies one event, appending what must happen next to `actions`.
     package mutating func receive(_ event: RelayEvent, at now: RelayTime, into actions: inout [RelayAction]) {
+        lastSeen = now
         switch event {
         case .clientFrames(let inputs):
             for input in inputs { receiveClient(input, now: now, into: &actions) }
@@ -104,6 +113,7 @@ package struct RelayStateMachine: Sendable {
             channelAnswered(approvalID: approvalID, channel: channel, response: response, now: now, into: &actions)
         case .tick:
             timeOutHeldCalls(now: now, into: &actions)
+            expireGrants(now: now, into: &actions)
         case .auditFailed(let reason, let unsent):
             auditFailed(reason: reason, unsent: unsent, now: now, into: &actions)
         case .clientEnded(.stopped):
