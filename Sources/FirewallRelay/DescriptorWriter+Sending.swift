@@ -10,7 +10,7 @@ extension DescriptorWriter {
     func send(_ entries: [Entry]) -> End? {
         let cleared = clear(entries)
         if state.withLock({ $0.stopping }) { return .stopped }
-        switch write(cleared.map(\.frame), progress: release, whenBlocked: waitForRoom).outcome {
+        switch write(cleared, progress: release, whenBlocked: waitForRoom).outcome {
         case .complete: return nil
         case .abandoned: return .stopped
         case .failed(let error):
@@ -20,15 +20,16 @@ extension DescriptorWriter {
         }
     }
 
-    /// Writes `frames`, each with its newline, at most `budget` bytes, in as few `writev` calls as the
-    /// kernel allows (two vectors a frame, as many frames as one call takes). The thread's batches and
-    /// the callers' own writes (`sendNow`) both go through here.
+    /// Writes the unsent bytes of `entries`, each frame with its newline, at most `budget` bytes, in as
+    /// few `writev` calls as the kernel allows (two vectors a frame, as many frames as one call takes).
+    /// The thread's batches and the callers' own writes (`sendNow`) both go through here.
     func write(
-        _ frames: [[UInt8]], budget: Int = .max, progress: (Int) -> Void = { _ in }, whenBlocked: () -> Bool
+        _ entries: [Entry], budget: Int = .max, progress: (Int) -> Void = { _ in }, whenBlocked: () -> Bool
     ) -> (outcome: VectoredWrite.Outcome, written: Int) {
         var written = 0
         var start = 0
         let framesPerWrite = max(1, VectoredWrite.maxVectors / 2)
+        let frames = entries.map(\.whole)
         while start < frames.count, written < budget {
             let end = min(start + framesPerWrite, frames.count)
             let result = withUnsafeBytes(of: UInt8(0x0A)) { newline in
@@ -36,7 +37,9 @@ extension DescriptorWriter {
                     var vectors: [UnsafeRawBufferPointer] = []
                     vectors.reserveCapacity(buffers.count * 2)
                     var room = budget - written
-                    for buffer in buffers where room > 0 {
+                    for (offset, whole) in buffers.enumerated() where room > 0 {
+                        let buffer = UnsafeRawBufferPointer(
+                            rebasing: whole[min(entries[start + offset].sent, whole.count)...])
                         let cut = UnsafeRawBufferPointer(rebasing: buffer[..<min(buffer.count, room)])
                         vectors.append(cut)
                         room -= cut.count
@@ -145,7 +148,7 @@ extension DescriptorWriter {
             return true
         }
         guard claimed else { return enqueue(entries) }
-        let (written, failure) = writeNow(entries.map(\.frame), budget: nonBlocking ? .max : Int(PIPE_BUF))
+        let (written, failure) = writeNow(entries, budget: nonBlocking ? .max : Int(PIPE_BUF))
         let rest = failure == nil ? Self.remainder(of: entries, after: written) : []
         let (queued, wakeThread) = state.withLock { state -> (Int, Bool) in
             state.inline = false
@@ -169,7 +172,7 @@ extension DescriptorWriter {
 
     /// Writes what the kernel takes at once, at most `budget` bytes; a blocking descriptor is written
     /// only when `poll` says it has room (then up to `PIPE_BUF` bytes go in without blocking).
-    private func writeNow(_ frames: [[UInt8]], budget: Int) -> (written: Int, failure: String?) {
+    private func writeNow(_ frames: [Entry], budget: Int) -> (written: Int, failure: String?) {
         if !nonBlocking {
             var target = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             guard poll(&target, 1, 0) == 1, target.revents & Int16(POLLOUT) != 0 else { return (0, nil) }
@@ -191,7 +194,7 @@ extension DescriptorWriter {
             }
             var left = entry
             // `skip` < size: at most the whole frame went, then the newline is still owed.
-            left.frame = Array(entry.frame[min(skip, entry.frame.count)...])
+            left.sent = min(entry.sent + skip, entry.whole.count)
             skip = 0
             rest.append(left)
         }

@@ -25,19 +25,26 @@ import Glibc
 package final class DescriptorWriter: Sendable {
     /// One frame to write (without its newline), the audit batch it must follow, and the call it carries.
     package struct Entry: Sendable {
-        package var frame: [UInt8]
+        /// The frame as enqueued.
+        let whole: [UInt8]
+        /// How many of its bytes already went out (a write the kernel cut short): the rest is written
+        /// from the same storage, never copied (a 10 MB answer was copied whole after its first 4 KiB).
+        var sent = 0
         /// The frame waits until this batch is durable (`.none`: no wait).
         package var after: AuditTicket
         /// The call a decision let through: if its batch fails, the frame is withheld and reported.
         package var decided: RequestID?
 
         package init(_ frame: [UInt8], after: AuditTicket = .none, decided: RequestID? = nil) {
-            self.frame = frame
+            self.whole = frame
             self.after = after
             self.decided = decided
         }
 
-        var size: Int { frame.count + 1 }
+        /// The bytes still to write, without the newline (a copy once some were sent).
+        package var frame: [UInt8] { sent == 0 ? whole : Array(whole[sent...]) }
+
+        var size: Int { whole.count - sent + 1 }
     }
 
     /// Why the writer's thread ended.

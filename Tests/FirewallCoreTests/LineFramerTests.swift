@@ -78,6 +78,28 @@ struct LineFramerTests {
         #expect(events[1] == .frame(bytes("{}")))
     }
 
+    /// Past a megabyte a frame gets its room at once (moved to the buffer's front first): whatever
+    /// surrounds it, and whatever the chunks, every frame still comes out whole and in order.
+    @Test(arguments: [4096, 65536, 1 << 20, 3 << 20])
+    func passesFramesAroundMultiMegabyteOnes(chunkSize: Int) {
+        let large = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 % 89 + 33) }
+        let frames = [bytes(#"{"a":1}"#), large, bytes("{}"), large + [UInt8(ascii: "!")], bytes("[]")]
+        var framer = LineFramer(maxFrameBytes: 4 << 20)
+        let events = feed(frames.flatMap { $0 + [0x0A] }, chunkSize: chunkSize, into: &framer)
+        let identical = events == frames.map { .frame($0) }
+        #expect(identical)
+        #expect(!framer.hasPartialFrame)
+    }
+
+    @Test(arguments: [65536, 1 << 20])
+    func reportsAMultiMegabyteFrameOverTheCapAfterMakingRoom(chunkSize: Int) {
+        let stream = bytes("{}") + [0x0A] + [UInt8](repeating: 0x61, count: 3 << 20) + [0x0A] + bytes("[]") + [0x0A]
+        var framer = LineFramer(maxFrameBytes: 2 << 20)
+        let events = feed(stream, chunkSize: chunkSize, into: &framer)
+        #expect(events == [.frame(bytes("{}")), .oversized(byteCount: 3 << 20), .frame(bytes("[]"))])
+        #expect(!framer.hasPartialFrame)
+    }
+
     @Test(arguments: [1, 3, 10, 11, 26, 4096])
     func reportsAnOversizedFrameAndDeliversTheNextOneIntact(chunkSize: Int) {
         var framer = LineFramer(maxFrameBytes: 10)

@@ -30,7 +30,7 @@ package enum ApprovalBinding {
     package static func canonicalJSON(_ value: JSONValue) -> [UInt8] {
         var writer = JSONWriter()
         writer.value(sorted(value))
-        return writer.bytes
+        return writer.take()
     }
 
     private static func sorted(_ value: JSONValue) -> JSONValue {

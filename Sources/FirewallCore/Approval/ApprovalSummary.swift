@@ -152,6 +152,6 @@ extension ApprovalRequest {
         writer.field("deadline", AuditTimestamp.format(deadline))
         writer.field("remember", remember.description)
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 }

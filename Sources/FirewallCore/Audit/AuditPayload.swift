@@ -39,13 +39,43 @@ package struct AuditPayload: Sendable {
     /// space, U+2028, U+2029 and U+0085 become escapes). The value is unchanged; a forged record hidden
     /// behind a CR cannot appear to readers that split on CR (Python's text mode, Node's readline).
     static func lineSafe(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8] {
-        guard bytes.contains(where: { $0 == 0x0D || $0 == 0xE2 || $0 == 0xC2 }) else { return Array(bytes) }
+        guard mayBreakLines(bytes) else { return Array(bytes) }
         return WireFrame.rewrite(bytes)
     }
 
-    /// Convenience for arrays.
+    /// Whether `bytes` hold a CR or a byte that can start U+2028, U+2029 or U+0085 (0xE2, 0xC2).
+    ///
+    /// Eight bytes at a time: a word with no byte below 0x20 and none from 0x80 holds none of the three.
+    static func mayBreakLines(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func breaks(_ byte: UInt8) -> Bool { byte == 0x0D || byte == 0xE2 || byte == 0xC2 }
+        let count = bytes.count
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let belowSpace = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+                if belowSpace | (word & 0x8080_8080_8080_8080) != 0 {
+                    for offset in index..<(index + 8) where breaks(bytes[offset]) { return true }
+                }
+                index += 8
+            }
+        }
+        while index < count {
+            if breaks(bytes[index]) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    /// Convenience for arrays: bytes kept whole share the array's storage (no copy).
     package init(_ bytes: [UInt8], isValidJSON: Bool, limit: Int) {
-        self = bytes.withUnsafeBufferPointer { AuditPayload($0, isValidJSON: isValidJSON, limit: limit) }
+        if isValidJSON, bytes.count <= limit, !bytes.withUnsafeBufferPointer(Self.mayBreakLines) {
+            size = bytes.count
+            content = .json(bytes)
+        } else {
+            self = bytes.withUnsafeBufferPointer { AuditPayload($0, isValidJSON: isValidJSON, limit: limit) }
+        }
     }
 
     func write(to writer: inout JSONWriter) {

@@ -25,7 +25,7 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("v", Self.schemaVersion)
         writer.field("seq", sequence)
         writer.key("ts")
-        writer.raw(AuditTimestamp.quoted(time))
+        AuditTimestamp.write(time, to: &writer)
         writer.field("session", sessionID)
         writer.field("event", event.name)
         switch event {
@@ -39,9 +39,8 @@ package struct AuditRecordEncoder: Sendable {
         case .sessionEnd(let end): Self.write(end, to: &writer)
         }
         writer.endObject()
-        var bytes = writer.bytes
-        bytes.append(0x0A)
-        return bytes
+        writer.endLine()
+        return writer.take()
     }
 
     private static func write(_ start: AuditEvent.SessionStart, to writer: inout JSONWriter) {
@@ -54,7 +53,7 @@ package struct AuditRecordEncoder: Sendable {
         writer.key("server")
         writer.beginObject()
         writer.key("argv")
-        writer.value(.array(start.serverArgv.map(JSONValue.string)))
+        strings(start.serverArgv, to: &writer)
         writer.endObject()
         writer.key("policy")
         writer.beginObject()
@@ -102,7 +101,7 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("channel", requested.channel)
         if !requested.racing.isEmpty {
             writer.key("racing")
-            writer.value(.array(requested.racing.map(JSONValue.string)))
+            strings(requested.racing, to: &writer)
         }
         writer.field("timeout_ms", requested.timeoutMilliseconds)
         writer.field("binding", requested.binding)
@@ -115,7 +114,7 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("era", record.era.rawValue)
         writer.field("tool", policy.tool)
         writer.key("arguments")
-        if record.arguments.bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+        if record.arguments.containsLineBreak {
             // A record is one line: whitespace that would break it is rewritten by writing the value anew.
             writer.value(record.arguments.value)
         } else {
@@ -143,7 +142,7 @@ package struct AuditRecordEncoder: Sendable {
         writer.endArray()
         writer.field("reason", policy.reason)
         writer.key("tags")
-        writer.value(.array(policy.tags.map(JSONValue.string)))
+        strings(policy.tags, to: &writer)
         writer.key("decided_by")
         approver(record.decidedBy, to: &writer)
         if let approval = record.approval {
@@ -236,6 +235,12 @@ package struct AuditRecordEncoder: Sendable {
         guard let value else { return }
         writer.key(key)
         writer.value(value)
+    }
+
+    private static func strings(_ strings: [String], to writer: inout JSONWriter) {
+        writer.beginArray()
+        for string in strings { writer.string(string) }
+        writer.endArray()
     }
 
     private static func location(_ location: SourceLocation, to writer: inout JSONWriter) {

@@ -198,7 +198,10 @@ package struct ClientMessage: Sendable {
         }
         // A name with control characters (NUL, newline…) is never a real tool, and a server that cuts it
         // short would run a tool other than the one the policy judged.
-        guard !name.isEmpty, !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // General category Cc is exactly U+0000–U+001F and U+007F–U+009F, and stays so (Unicode's stability
+        // policy): compared as numbers, without a property lookup per character.
+        guard !name.isEmpty, !name.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F) ~= $0.value })
+        else {
             throw Rejection(
                 code: JSONRPCErrorCode.invalidParams,
                 message: "Invalid params: tool name \(name.debugDescription) is empty or has control characters", id: id

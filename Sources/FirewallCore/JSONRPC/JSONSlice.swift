@@ -24,11 +24,20 @@ package struct JSONSlice: Sendable {
     package init(_ value: JSONValue) {
         var writer = JSONWriter()
         writer.value(value)
-        self.init(writer.bytes, range: 0..<writer.bytes.count)
+        let bytes = writer.take()
+        self.init(bytes, range: 0..<bytes.count)
     }
 
     /// The value's bytes.
     package var bytes: ArraySlice<UInt8> { storage[range] }
+
+    /// Whether the value's bytes hold a raw LF or CR (whitespace between tokens, to JSON).
+    package var containsLineBreak: Bool {
+        storage.withUnsafeBufferPointer { buffer in
+            for index in range where buffer[index] == 0x0A || buffer[index] == 0x0D { return true }
+            return false
+        }
+    }
 
     /// The whole value, built. For the rare paths that need all of it (an approval, a grant).
     package var value: JSONValue {

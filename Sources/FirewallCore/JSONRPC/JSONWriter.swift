@@ -2,8 +2,13 @@
 ///
 /// The audit log and the proxy's own replies are written with it: it is several times faster
 /// than `JSONEncoder` on the hot path and never reorders or reformats embedded raw JSON.
+///
+/// The text lives in `storage` up to `count`; the rest of `storage` is zeroed room, so that each piece
+/// is one bounds check and one copy into memory already there (appending to an array byte by byte
+/// checks uniqueness and capacity for every byte, which was most of the audit encoder's time).
 package struct JSONWriter: Sendable {
-    package private(set) var bytes: [UInt8]
+    private var storage: [UInt8]
+    private var count = 0
     /// Whether the open container at each depth already holds a member: bit `d` for depth `d` below 64
     /// (no heap traffic on the hot path), the array beyond that (deep values written whole).
     private var depth = 0
@@ -11,83 +16,126 @@ package struct JSONWriter: Sendable {
     private var deepCommas: [Bool] = []
 
     package init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = [UInt8](repeating: 0, count: max(capacity, 16))
+    }
+
+    /// The text written so far (a copy; `take()` hands it over without one).
+    package var bytes: [UInt8] { Array(storage[0..<count]) }
+
+    /// The text written so far, handed over without a copy; the writer is empty afterwards.
+    package mutating func take() -> [UInt8] {
+        storage.removeLast(storage.count - count)
+        var taken: [UInt8] = []
+        swap(&taken, &storage)
+        count = 0
+        depth = 0
+        commaBits = 0
+        deepCommas = []
+        return taken
     }
 
     package mutating func beginObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
+        separateWithComma()
+        put(UInt8(ascii: "{"))
         open()
     }
 
     package mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        put(UInt8(ascii: "}"))
         close()
     }
 
     package mutating func beginArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
+        separateWithComma()
+        put(UInt8(ascii: "["))
         open()
     }
 
     package mutating func endArray() {
-        bytes.append(UInt8(ascii: "]"))
+        put(UInt8(ascii: "]"))
         close()
     }
 
     /// Writes a member key known at compile time (no escaping needed); the next value belongs to it.
     package mutating func key(_ key: StaticString) {
-        separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let comma = separate()
+        let length = key.utf8CodeUnitCount
+        let start = key.utf8Start
+        write(upTo: length + 4) { out in
+            var at = 0
+            if comma {
+                out[0] = UInt8(ascii: ",")
+                at = 1
+            }
+            out[at] = UInt8(ascii: "\"")
+            (out + at + 1).update(from: start, count: length)
+            out[at + 1 + length] = UInt8(ascii: "\"")
+            out[at + 2 + length] = UInt8(ascii: ":")
+            return at + 3 + length
+        }
         setNeedsComma(false)
     }
 
     /// Writes a member key computed at run time, escaped as needed.
     package mutating func dynamicKey(_ key: String) {
-        separate()
+        separateWithComma()
         appendQuoted(key)
-        bytes.append(UInt8(ascii: ":"))
+        put(UInt8(ascii: ":"))
         setNeedsComma(false)
     }
 
     package mutating func string(_ value: String) {
-        separate()
+        separateWithComma()
         appendQuoted(value)
     }
 
     package mutating func int(_ value: Int) {
-        separate()
-        bytes.append(contentsOf: String(value).utf8)
+        separateWithComma()
+        write(upTo: 20) { out in
+            var magnitude = value.magnitude
+            var digits = 1
+            var rest = magnitude
+            while rest >= 10 {
+                rest /= 10
+                digits += 1
+            }
+            let sign = value < 0 ? 1 : 0
+            if sign == 1 { out[0] = UInt8(ascii: "-") }
+            var position = sign + digits
+            repeat {
+                position -= 1
+                out[position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            return sign + digits
+        }
     }
 
     package mutating func double(_ value: Double) {
-        separate()
+        separateWithComma()
         if value.isFinite {
-            bytes.append(contentsOf: String(value).utf8)
+            var text = String(value)
+            text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
         } else {
-            bytes.append(contentsOf: "null".utf8)
+            putNull()
         }
     }
 
     package mutating func bool(_ value: Bool) {
-        separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        separateWithComma()
+        value ? put(Self.trueText) : put(Self.falseText)
     }
 
     package mutating func null() {
-        separate()
-        bytes.append(contentsOf: "null".utf8)
+        separateWithComma()
+        putNull()
     }
 
     /// Embeds bytes that are already valid JSON (checked by the caller) verbatim.
     package mutating func raw<Bytes: Collection>(_ json: Bytes) where Bytes.Element == UInt8 {
-        separate()
-        bytes.append(contentsOf: json)
+        separateWithComma()
+        let copied: Void? = json.withContiguousStorageIfAvailable { put(UnsafeRawBufferPointer($0)) }
+        if copied == nil { put(Array(json)) }
     }
 
     package mutating func value(_ value: JSONValue) {
@@ -95,8 +143,9 @@ package struct JSONWriter: Sendable {
         case .null: null()
         case .bool(let flag): bool(flag)
         case .number(let literal):
-            separate()
-            bytes.append(contentsOf: literal.utf8)
+            separateWithComma()
+            var literal = literal
+            literal.withUTF8 { put(UnsafeRawBufferPointer($0)) }
         case .string(let text): string(text)
         case .array(let items):
             beginArray()
@@ -133,13 +182,36 @@ package struct JSONWriter: Sendable {
         bool(value)
     }
 
-    private mutating func separate() {
-        guard depth > 0 else { return }
-        let index = depth - 1
-        let needs = index < 64 ? commaBits & (1 << UInt64(index)) != 0 : deepCommas[index - 64]
-        if needs { bytes.append(UInt8(ascii: ",")) } else { setNeedsComma(true) }
+    /// Ends a JSONL record: a newline after the top-level value.
+    package mutating func endLine() {
+        put(0x0A)
     }
 
+    /// Lets `body` write a value of at most `maximum` bytes straight into the text (the caller vouches it
+    /// is JSON), behind a comma where one is due: for values built in place, such as `AuditTimestamp`'s.
+    mutating func rawValue(upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        separateWithComma()
+        write(upTo: maximum, body)
+    }
+
+    // MARK: - Commas
+
+    /// Notes a new member of the open container; returns whether a comma must precede it.
+    @inline(__always)
+    private mutating func separate() -> Bool {
+        guard depth > 0 else { return false }
+        let index = depth - 1
+        let needs = index < 64 ? commaBits & (1 << UInt64(index)) != 0 : deepCommas[index - 64]
+        if !needs { setNeedsComma(true) }
+        return needs
+    }
+
+    @inline(__always)
+    private mutating func separateWithComma() {
+        if separate() { put(UInt8(ascii: ",")) }
+    }
+
+    @inline(__always)
     private mutating func setNeedsComma(_ needs: Bool) {
         guard depth > 0 else { return }
         let index = depth - 1
@@ -161,53 +233,131 @@ package struct JSONWriter: Sendable {
         depth -= 1
     }
 
+    // MARK: - Bytes
+
+    /// Lets `body` write at most `maximum` bytes at the end of the text; it returns how many it wrote.
+    @inline(__always)
+    private mutating func write(upTo maximum: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if count + maximum > storage.count { grow(toHold: count + maximum) }
+        let start = count
+        let written = storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + start) }
+        precondition(written <= maximum, "JSONWriter: a piece overran its room")
+        count += written
+    }
+
+    @inline(never)
+    private mutating func grow(toHold needed: Int) {
+        var size = max(storage.count, 16)
+        while size < needed { size *= 2 }
+        storage.append(contentsOf: repeatElement(0, count: size - storage.count))
+    }
+
+    @inline(__always)
+    private mutating func put(_ byte: UInt8) {
+        if count == storage.count { grow(toHold: count + 1) }
+        storage[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func put(_ piece: UnsafeRawBufferPointer) {
+        guard let source = piece.baseAddress, piece.count > 0 else { return }
+        write(upTo: piece.count) { out in
+            UnsafeMutableRawPointer(out).copyMemory(from: source, byteCount: piece.count)
+            return piece.count
+        }
+    }
+
+    private mutating func put(_ piece: StaticString) {
+        put(UnsafeRawBufferPointer(start: piece.utf8Start, count: piece.utf8CodeUnitCount))
+    }
+
+    private mutating func put(_ piece: [UInt8]) {
+        piece.withUnsafeBytes { put($0) }
+    }
+
+    private mutating func putNull() { put(Self.nullText) }
+
+    private static let nullText: StaticString = "null"
+    private static let trueText: StaticString = "true"
+    private static let falseText: StaticString = "false"
+
+    // MARK: - Strings
+
     private mutating func appendQuoted(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
         var text = text
         text.withUTF8 { utf8 in
             // Copy runs of bytes that need no escaping in one go; most strings are a single run.
             var runStart = 0
-            for index in 0..<utf8.count {
+            var index = 0
+            let count = utf8.count
+            while index < count {
                 let byte = utf8[index]
+                // Printable ASCII but `"` and `\`, and every byte that cannot start U+2028/2029/0085.
+                if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0xE2
+                    && byte != 0xC2
+                {
+                    index += 1
+                    continue
+                }
                 let lineSeparator =
-                    byte == 0xE2 && index + 2 < utf8.count && utf8[index + 1] == 0x80
+                    byte == 0xE2 && index + 2 < count && utf8[index + 1] == 0x80
                     && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9)
-                let nextLine = byte == 0xC2 && index + 1 < utf8.count && utf8[index + 1] == 0x85
+                let nextLine = byte == 0xC2 && index + 1 < count && utf8[index + 1] == 0x85
                 guard
-                    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || lineSeparator || nextLine
-                else { continue }
+                    byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || lineSeparator
+                        || nextLine
+                else {
+                    index += 1
+                    continue
+                }
+                put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart..<index])))
                 if nextLine {
                     // U+0085 too: `str.splitlines()` ends a line there (docs/message-reading.md).
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    bytes.append(contentsOf: Array("\\u0085".utf8))
-                    runStart = index + 2
-                    continue
-                }
-                if lineSeparator {
+                    put(Self.escapeNextLine)
+                    index += 2
+                } else if lineSeparator {
                     // U+2028/U+2029 are legal in JSON strings but split lines for some readers: escape them.
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                    bytes.append(contentsOf: Array((utf8[index + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8))
-                    runStart = index + 3
-                    continue
+                    put(utf8[index + 2] == 0xA8 ? Self.escapeLineSeparator : Self.escapeParagraphSeparator)
+                    index += 3
+                } else {
+                    escape(byte)
+                    index += 1
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
-                runStart = index + 1
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default:
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30])
-                    bytes.append(Self.hexDigits[Int(byte >> 4)])
-                    bytes.append(Self.hexDigits[Int(byte & 0xF)])
-                }
+                runStart = index
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+            put(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: utf8[runStart..<count])))
         }
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    private mutating func escape(_ byte: UInt8) {
+        write(upTo: 6) { out in
+            out[0] = 0x5C
+            switch byte {
+            case UInt8(ascii: "\""): out[1] = 0x22
+            case UInt8(ascii: "\\"): out[1] = 0x5C
+            case 0x0A: out[1] = UInt8(ascii: "n")
+            case 0x0D: out[1] = UInt8(ascii: "r")
+            case 0x09: out[1] = UInt8(ascii: "t")
+            default:
+                out[1] = UInt8(ascii: "u")
+                out[2] = 0x30
+                out[3] = 0x30
+                out[4] = Self.hexDigit(byte >> 4)
+                out[5] = Self.hexDigit(byte & 0xF)
+                return 6
+            }
+            return 2
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    private static let escapeNextLine: StaticString = "\\u0085"
+    private static let escapeLineSeparator: StaticString = "\\u2028"
+    private static let escapeParagraphSeparator: StaticString = "\\u2029"
 }

@@ -57,6 +57,11 @@ struct KeyLedger {
 
     init(rules: JSONParser.KeyRules) {
         self.rules = rules
+        guard rules != .structureOnly else { return }
+        // Room for a typical message at once, not by doubling from one key.
+        arena.reserveCapacity(256)
+        entries.reserveCapacity(32)
+        frames.reserveCapacity(8)
     }
 
     var checksKeys: Bool { rules != .structureOnly }
@@ -160,11 +165,9 @@ struct KeyLedger {
         var hash = 0
         if frames[frameIndex].deferred {
             hash = Self.hash(skeleton)
-        } else {
+        } else if let other = earlierKey(from: first, matching: skeleton) {
             // Small objects compare bytes and never hash.
-            for index in first..<entries.count where same(index, skeleton) {
-                return .collision(otherKeyOffset: entries[index].keyOffset)
-            }
+            return .collision(otherKeyOffset: other)
         }
         let start = arena.count
         arena.append(contentsOf: skeleton)
@@ -174,6 +177,24 @@ struct KeyLedger {
             for index in first..<entries.count { entries[index].hash = hashOfEntry(index) }
         }
         return nil
+    }
+
+    /// The key offset of an entry from `first` on whose skeleton is `skeleton`, compared as bytes.
+    private func earlierKey(from first: Int, matching skeleton: UnsafeBufferPointer<UInt8>) -> Int? {
+        entries.withUnsafeBufferPointer { entries -> Int? in
+            arena.withUnsafeBufferPointer { arena -> Int? in
+                for index in first..<entries.count {
+                    let stored = entries[index]
+                    guard Int(stored.count) == skeleton.count else { continue }
+                    if skeleton.count == 0
+                        || memcmp(arena.baseAddress! + Int(stored.start), skeleton.baseAddress!, skeleton.count) == 0
+                    {
+                        return stored.keyOffset
+                    }
+                }
+                return nil
+            }
+        }
     }
 
     private func same(_ entry: Int, _ skeleton: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -95,10 +95,27 @@ package enum ProtocolKeys {
         names.map { (KeySkeleton.of($0), $0) } + pydanticNames.map { (KeySkeleton.of($0.key), $0.value) },
         uniquingKeysWith: { first, _ in first })
 
+    private static let asciiTable = SkeletonTable(bySkeleton)
+
     /// The protocol name `key` is a non-exact variant of, or nil when it is exact or no variant.
     package static func variant(_ key: String) -> String? {
-        guard let name = bySkeleton[KeySkeleton.of(key)], !name.utf8.elementsEqual(key.utf8) else { return nil }
-        return name
+        var key = key
+        return key.withUTF8 { bytes -> String? in
+            let name: String?
+            if bytes.allSatisfy({ $0 < 0x80 }) {
+                name = asciiTable.name(forASCII: bytes)
+            } else {
+                name = bySkeleton[KeySkeleton.of(String(decoding: bytes, as: UTF8.self))]
+            }
+            // Compared as bytes: `==` would take a Kelvin sign for a K.
+            guard let name, !Self.sameBytes(name, bytes) else { return nil }
+            return name
+        }
+    }
+
+    private static func sameBytes(_ name: String, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        var name = name
+        return name.withUTF8 { $0.elementsEqual(key) }
     }
 
     /// Throws the reason when a key of `keys` is a lone variant of a protocol name.

@@ -19,6 +19,10 @@ package struct LineFramer: Sendable {
 
     /// Frames at least this large are handed over without a copy when they start the buffer.
     private static let handOverBytes = 64 << 10
+    /// A frame still unfinished past this size gets the buffer's whole room at once (see `append`).
+    private static let largeFrameBytes = 1 << 20
+    /// The most room reserved at once; a cap above it grows by doubling past this point.
+    private static let largestReservation = 64 << 20
 
     package init(maxFrameBytes: Int = 64 << 20) {
         self.maxFrameBytes = maxFrameBytes
@@ -41,6 +45,10 @@ package struct LineFramer: Sendable {
             discarding = false
             discardedCount = 0
             chunkStart = newline + 1
+        }
+        let pending = buffer.count - start + chunk.count - chunkStart
+        if pending > Self.largeFrameBytes && buffer.capacity < buffer.count + chunk.count {
+            reserveForLargeFrame(adding: chunk.count - chunkStart)
         }
         buffer.append(contentsOf: chunk[chunkStart...])
         while let newline = buffer[scanned...].firstIndex(of: 0x0A) {
@@ -70,12 +78,31 @@ package struct LineFramer: Sendable {
             buffer.removeAll(keepingCapacity: false)
             start = 0
             scanned = 0
+        } else if start > 0 && start >= buffer.count && buffer.capacity > Self.largeFrameBytes {
+            // Everything was handed out: the room a large frame needed is given back, not kept.
+            buffer = []
+            start = 0
+            scanned = 0
         } else if start > 0 && (start >= buffer.count || start > 1 << 16) {
             buffer.removeSubrange(0..<start)
             start = 0
             scanned = buffer.count
         }
         return events
+    }
+
+    /// Makes room for the frame being read up to the cap, once: growing by doubling copies the frame at
+    /// each step and holds the old and the new copy at once (a 10 MB frame peaked at twice its size).
+    /// The room is only reserved: pages the frame never reaches are never touched, so they cost no
+    /// memory. The frame is moved to the front first, so that it is handed over whole, not copied.
+    private mutating func reserveForLargeFrame(adding count: Int) {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            scanned -= start
+            start = 0
+        }
+        let room = min(maxFrameBytes, Self.largestReservation) + (1 << 17)
+        buffer.reserveCapacity(max(room, buffer.count + count))
     }
 
     /// Convenience for tests and callers holding an array.

@@ -17,7 +17,7 @@ package enum ProxyReply {
         }
         writer.endObject()
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 
     /// A `CallToolResult` with `isError: true` carrying `text`, so the model reads why and can recover.
@@ -42,7 +42,7 @@ package enum ProxyReply {
         if era == .modern { writer.field("resultType", "complete") }
         writer.endObject()
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 
     /// The text of a denial: what was denied, by which rule (file:line) or setting, and why.
@@ -107,7 +107,7 @@ extension ProxyReply {
         writer.field("requestState", requestState)
         writer.endObject()
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 
     /// A 2025-11-25 `elicitation/create` request from the proxy to the client.
@@ -120,7 +120,7 @@ extension ProxyReply {
         writer.key("params")
         ElicitationForm.params(request, now: now, to: &writer)
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 
     /// `notifications/cancelled` for a request the proxy sent the client (its question was withdrawn).
@@ -135,7 +135,7 @@ extension ProxyReply {
         writer.field("reason", reason)
         writer.endObject()
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 
     /// The client's retry of a `tools/call` with the proxy's own `requestState` and `inputResponses`
@@ -145,7 +145,7 @@ extension ProxyReply {
         guard case .object(let members) = message else {
             var writer = JSONWriter()
             writer.value(message)
-            return writer.bytes
+            return writer.take()
         }
         let rebuilt = members.map { member -> JSONValue.Member in
             guard member.key == "params", case .object(let params) = member.value else { return member }
@@ -154,6 +154,6 @@ extension ProxyReply {
         }
         var writer = JSONWriter()
         writer.value(.object(rebuilt))
-        return writer.bytes
+        return writer.take()
     }
 }

@@ -33,13 +33,22 @@ package enum RequestID: Hashable, Sendable, CustomStringConvertible {
 
     /// `-?(0|[1-9][0-9]*)` within ±(2^53 − 1), and not `-0`.
     static func isPlainSafeInteger(_ literal: String) -> Bool {
-        var digits = Substring(literal)
-        if digits.first == "-" { digits = digits.dropFirst() }
-        guard !digits.isEmpty, digits.utf8.count <= 16, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            digits == "0" || digits.first != "0", let magnitude = Int64(digits)
-        else { return false }
-        if literal.hasPrefix("-") && magnitude == 0 { return false }
-        return magnitude <= 9_007_199_254_740_991
+        var literal = literal
+        return literal.withUTF8 { bytes in
+            let negative = bytes.first == UInt8(ascii: "-")
+            let first = negative ? 1 : 0
+            let digits = bytes.count - first
+            guard digits >= 1, digits <= 16 else { return false }
+            // A leading zero only as `0` itself, and never `-0`.
+            if bytes[first] == UInt8(ascii: "0") { return digits == 1 && !negative }
+            var magnitude: Int64 = 0
+            for index in first..<bytes.count {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit <= 9 else { return false }
+                magnitude = magnitude * 10 + Int64(digit)
+            }
+            return magnitude <= 9_007_199_254_740_991
+        }
     }
 
     package var description: String {

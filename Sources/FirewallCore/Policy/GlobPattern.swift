@@ -12,6 +12,9 @@ package struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
 
     package let source: String
     private let tokens: [Token]
+    /// For a pattern with no wildcard, the one string it names, as UTF-8: compared as bytes, which for
+    /// valid UTF-8 is comparing the scalars.
+    private let literalUTF8: [UInt8]?
 
     /// True when the pattern has no wildcard and so names exactly one string.
     package var isLiteral: Bool { tokens.allSatisfy { if case .literal = $0 { true } else { false } } }
@@ -74,10 +77,23 @@ package struct GlobPattern: Sendable, Hashable, CustomStringConvertible {
             }
         }
         self.tokens = tokens
+        var literal: [UInt8]? = []
+        for token in tokens {
+            guard case .literal(let scalar) = token else {
+                literal = nil
+                break
+            }
+            literal?.append(contentsOf: String(Character(scalar)).utf8)
+        }
+        self.literalUTF8 = literal
     }
 
     /// Whether `text` matches the whole pattern.
     package func matches(_ text: String) -> Bool {
+        if let literalUTF8 {
+            var text = text
+            return text.withUTF8 { $0.elementsEqual(literalUTF8) }
+        }
         let scalars = Array(text.unicodeScalars)
         // Iterative matcher with single-star backtracking: linear in practice, no recursion.
         var t = 0

@@ -46,16 +46,35 @@ package struct ApprovalStart: Sendable {
 }
 
 /// An operator log line: a fixed message and dotted metadata keys.
+///
+/// The metadata is kept as the pairs written: a dictionary is built only for a line that is logged
+/// (`metadata`), not for every call's debug line that the logger's level then drops.
 package struct RelayLog: Sendable, Equatable {
     package enum Level: Sendable, Equatable { case debug, info, warning, error }
+
+    /// One metadata entry.
+    package struct Field: Sendable, Equatable {
+        package var key: String
+        package var value: String
+    }
+
     package var level: Level
     package var message: String
-    package var metadata: [String: String]
+    package var fields: [Field]
 
-    package init(_ level: Level, _ message: String, _ metadata: [String: String] = [:]) {
+    package init(_ level: Level, _ message: String, _ metadata: KeyValuePairs<String, String> = [:]) {
         self.level = level
         self.message = message
-        self.metadata = metadata
+        self.fields = metadata.map { Field(key: $0.key, value: $0.value) }
+    }
+
+    /// The metadata by key (a later entry wins over an earlier one with the same key).
+    package var metadata: [String: String] {
+        Dictionary(fields.lazy.map { ($0.key, $0.value) }, uniquingKeysWith: { _, later in later })
+    }
+
+    package static func == (lhs: RelayLog, rhs: RelayLog) -> Bool {
+        lhs.level == rhs.level && lhs.message == rhs.message && lhs.metadata == rhs.metadata
     }
 }
 

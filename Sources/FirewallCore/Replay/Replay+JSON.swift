@@ -44,7 +44,7 @@ extension ReplayReport {
         }
         writer.endArray()
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 }
 
@@ -77,7 +77,7 @@ extension PolicyDiff {
         }
         writer.endArray()
         writer.endObject()
-        return writer.bytes
+        return writer.take()
     }
 }
 
