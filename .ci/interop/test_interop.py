@@ -225,6 +225,7 @@ async def test_hr_audit_log(proxy_factory, hr_server_bin):
     assert events.count("session_start") == 1 and events.count("session_end") == 1, events
     assert "session_negotiated" in events, events
     assert "interop-env" in json.dumps(records[0]), f"--env name not recorded in session_start: {records[0]}"
+    assert records[0].get("environment") == "interop-env" and records[0].get("environment_source") == "flag", records[0]
 
     expected = {
         # tool: (class, decision, policy_decision, reason substring or None)

@@ -59,12 +59,12 @@ enum PolicyFiles {
     /// `$MCP_FIREWALL_ENV`, else `ci` when `$CI` is set and the policy defines `ci`.
     static func load(
         paths: [String], environment explicit: String?, processEnvironment: [String: String]
-    ) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic], label: String) {
+    ) throws(PolicyError) -> (policy: Policy, warnings: [PolicyDiagnostic], environment: EnvironmentChoice) {
         let (policy, warnings) = try load(paths: paths)
-        let named = explicit ?? processEnvironment["MCP_FIREWALL_ENV"].flatMap { $0.isEmpty ? nil : $0 }
-        let inCI = processEnvironment["CI"].map { !$0.isEmpty } == true
-        let resolved = try policy.resolvingEnvironment(explicit: named, inCI: inCI)
-        return (resolved, warnings, resolved.environment ?? named ?? (inCI ? "ci" : "dev"))
+        let (resolved, choice) = try EnvironmentChoice.resolve(
+            policy, flag: explicit, variable: processEnvironment["MCP_FIREWALL_ENV"],
+            inCI: processEnvironment["CI"].map { !$0.isEmpty } == true)
+        return (resolved, warnings, choice)
     }
 
     /// Prints diagnostics to stderr, one per line.

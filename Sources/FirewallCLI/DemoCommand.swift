@@ -56,7 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         print("")
         var argv = [
-            executable, "proxy", "--policy", policyPath, "--audit", auditPath, "--env", "demo", "--log-level",
+            executable, "proxy", "--policy", policyPath, "--audit", auditPath, "--log-level",
             "warning",
         ]
         if !interactive { argv.append("--no-terminal") }

@@ -94,13 +94,13 @@ struct ProxyCommand: AsyncParsableCommand {
         let logger = LoggingSetup.logger("mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)))
         let environment = ProcessInfo.processInfo.environment
         let loaded: Policy
-        let environmentLabel: String
+        let environmentChoice: EnvironmentChoice
         do {
-            let (policy, warnings, label) = try PolicyFiles.load(
+            let (policy, warnings, choice) = try PolicyFiles.load(
                 paths: policy, environment: env, processEnvironment: environment)
             PolicyFiles.report(warnings)
             loaded = policy
-            environmentLabel = label
+            environmentChoice = choice
         } catch {
             PolicyFiles.report(error.diagnostics)
             StandardError.write("mcp-firewall: refusing to start: the policy has errors")
@@ -115,12 +115,14 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         var configuration = ProxyConfiguration(
             serverArgv: server, policy: loaded, auditPath: auditPath,
-            environment: environmentLabel,
+            environment: environmentChoice.name,
             maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit, auditSync: auditSync,
             gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
         )
+        configuration.environmentSource = environmentChoice.source.rawValue
         configuration.withheldEnvironment = ApprovalChannelSetup.withheldEnvironment(loaded.approval)
+        logger.info("session \(environmentChoice)", metadata: ["policy.environment": "\(environmentChoice.name)"])
         let hooks: [any ApprovalChannel]
         do {
             hooks = try ApprovalChannelSetup.hookChannels(
@@ -142,12 +144,16 @@ struct ProxyCommand: AsyncParsableCommand {
                 StandardError.write("mcp-firewall: approve calls at \(url)")
             }
         }
+        let terminal = TerminalApprovalChannel(disabled: configuration.disableTerminal)
+        let report = ApprovalChannelReport(
+            policy: loaded, terminalOpens: terminal.isAvailable, terminalDisabled: configuration.disableTerminal,
+            webAddress: approveWeb)
+        logger.info("\(report.summary)")
+        if let warning = report.warning { logger.warning("\(warning)") }
         let session: ProxySession
         do {
             session = try await ProxySession.open(
-                configuration: configuration,
-                channels: [TerminalApprovalChannel(disabled: configuration.disableTerminal)] + hooks
-                    + (web.map { [$0.channel] } ?? []),
+                configuration: configuration, channels: [terminal] + hooks + (web.map { [$0.channel] } ?? []),
                 logger: logger)
         } catch let error as AuditLogError {
             StandardError.write("mcp-firewall: refusing to start: \(error)")

@@ -18,6 +18,8 @@ package final class WebApprovalChannel: ApprovalChannel {
     /// Available once the server is configured: a page may connect at any moment, and a call waits for one.
     package var isAvailable: Bool { true }
 
+    package var whereToAnswer: String { "the approval page (its URL is on the \"approve calls at\" line)" }
+
     /// Lists the call on the page and waits for an answer; on cancellation takes it off the page and returns
     /// `cancelled` at once.
     package func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse {

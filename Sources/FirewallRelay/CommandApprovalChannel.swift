@@ -21,6 +21,7 @@ package final class CommandApprovalChannel: ApprovalChannel {
     package let name = "command"
     package let isAvailable: Bool
     package let hook: ApprovalSettings.CommandHook
+    package var whereToAnswer: String { "the approval.command hook (`\(hook.argv.first ?? "")`)" }
     /// Hooks running at once; a request beyond this is answered `unattended` at once.
     package let maxConcurrentHooks: Int
     private let killGrace: Duration

@@ -8,6 +8,8 @@ package struct ProxyConfiguration: Sendable {
     package var auditPath: String
     /// The environment name recorded in the audit log (dev, ci, prod…).
     package var environment: String?
+    /// Why that environment (`EnvironmentChoice.Source`'s raw value), recorded beside it.
+    package var environmentSource: String?
     /// Largest frame accepted from either side; larger frames are refused.
     package var maxMessageBytes: Int
     /// Largest payload embedded whole in the audit log.

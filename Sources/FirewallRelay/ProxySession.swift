@@ -33,6 +33,7 @@ package struct ProxySession: Sendable {
             payloadLimit: configuration.auditPayloadLimit)
         start.layers = configuration.policy.layers
         start.environmentOverlay = configuration.policy.environment != nil
+        start.environmentSource = configuration.environmentSource
         guard await audit.durable(audit.enqueue([encoder.encode(.sessionStart(start), time: Posix.now())])) else {
             let failure = audit.failure ?? "audit log \(configuration.auditPath) cannot be written"
             await audit.close()
@@ -83,13 +84,13 @@ package struct ProxySession: Sendable {
             await abandon("the proxy could not set up its pipes: \(error)", serverExit: status.description)
             throw error
         }
+        var settings = RelayStateMachine.Configuration(
+            auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
+            serverDescription: configuration.serverArgv.joined(separator: " "),
+            externalChannels: approvals.availableChannels)
+        for channel in channels where channel.isAvailable { settings.answerHints[channel.name] = channel.whereToAnswer }
         let machine = RelayStateMachine(
-            policy: configuration.policy,
-            configuration: .init(
-                auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
-                serverDescription: configuration.serverArgv.joined(separator: " "),
-                externalChannels: approvals.availableChannels),
-            startedAt: RelaySessionLoop.now())
+            policy: configuration.policy, configuration: settings, startedAt: RelaySessionLoop.now())
         let loop = RelaySessionLoop(
             machine: machine, encoder: encoder, audit: audit, toServer: toServer, toClient: toClient, inbox: inbox,
             approvals: approvals, logger: logger)

@@ -10,6 +10,7 @@ import Glibc
 package final class TerminalApprovalChannel: ApprovalChannel {
     package let name = "terminal"
     package let isAvailable: Bool
+    package var whereToAnswer: String { "the terminal (\(path))" }
     private let path: String
     private let queue = PromptQueue()
     private let identity: String

@@ -18,6 +18,7 @@ package final class WebhookApprovalChannel: ApprovalChannel {
     package let name = "webhook"
     package let isAvailable = true
     package let url: URL
+    package var whereToAnswer: String { "the approval.webhook at \(url.host ?? url.absoluteString)" }
     /// Sent as `callback_url`; the HTTP route there hands callbacks to `callbacks.deliver`.
     package let callbackURL: String?
     /// The approvals waiting for a callback; verified with the same secret.

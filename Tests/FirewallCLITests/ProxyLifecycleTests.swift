@@ -80,7 +80,10 @@ struct ProxyLifecycleTests {
         let started = ContinuousClock.now
         let status = try await StdioClient.with(argv: argv) { client in await client.close(grace: .seconds(20)) }
         #expect(status == .exited(0))
-        #expect(ContinuousClock.now - started < .seconds(10), "grace 1 s, then SIGTERM, then SIGKILL")
+        // Grace 1 s, then SIGTERM, then SIGKILL: about 2 s alone. Exiting 0 before the client's own 20 s
+        // grace ran out already shows the proxy escalated by itself; the bound only catches a wait on the
+        // client's grace (a loaded 2-core run of the whole suite has taken 15 s).
+        #expect(ContinuousClock.now - started < .seconds(20), "grace 1 s, then SIGTERM, then SIGKILL")
         let end = try #require(E2E.records(try E2E.auditRecords(folder), event: "session_end").last)
         #expect(end["server_exit"]?.stringValue == "killed by signal 9")
     }

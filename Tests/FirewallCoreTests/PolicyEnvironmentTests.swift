@@ -75,9 +75,47 @@ struct PolicyEnvironmentTests {
         #expect(try policy.resolvingEnvironment(explicit: "prod", inCI: true).environment == "prod")
         let plain = try loadPolicy("version: 1\n")
         #expect(try plain.resolvingEnvironment(explicit: nil, inCI: true).environment == nil)
+    }
+
+    @Test func aNameAskedForMustBeDefinedEvenWhenThePolicyHasNoEnvironments() throws {
+        let plain = try loadPolicy("version: 1\n")
+        #expect {
+            _ = try plain.resolvingEnvironment(explicit: "desktop", inCI: false)
+        } throws: { error in
+            let diagnostic = (error as? PolicyError)?.diagnostics.first
+            return diagnostic?.message == "environment `desktop` is not defined in the policy"
+                && diagnostic?.hint?.hasPrefix("this policy defines no environments: add `environments: {desktop: {}}`")
+                    == true
+        }
+    }
+
+    @Test(arguments: [
+        // flag, MCP_FIREWALL_ENV, $CI → name, source, overlay, what the log says
+        (String?.none, String?.none, false, "dev", EnvironmentChoice.Source.standard, false, "nothing chose one"),
+        (nil, nil, true, "ci", .ci, true, "from $CI; its overlay applies"),
+        (nil, "", true, "ci", .ci, true, "from $CI"),
+        (nil, "prod", true, "prod", .variable, true, "from $MCP_FIREWALL_ENV"),
+        ("dev", "prod", true, "dev", .flag, true, "from --env"),
+    ])
+    func theEnvironmentComesWithItsReason(
+        flag: String?, variable: String?, inCI: Bool, name: String, source: EnvironmentChoice.Source, overlay: Bool,
+        said: String
+    ) throws {
+        let (policy, choice) = try EnvironmentChoice.resolve(
+            try loadPolicy(Self.policyText), flag: flag, variable: variable, inCI: inCI)
+        #expect(choice == EnvironmentChoice(name: name, source: source, overlay: overlay))
+        #expect(policy.environment == (overlay ? name : nil))
+        #expect(choice.description.contains(said), "\(choice)")
+    }
+
+    @Test func ciWithoutACiEnvironmentIsALabelAndSaysWhy() throws {
+        let (_, choice) = try EnvironmentChoice.resolve(
+            try loadPolicy("version: 1\n"), flag: nil, variable: nil, inCI: true)
+        #expect(choice == EnvironmentChoice(name: "ci", source: .standard, overlay: false))
         #expect(
-            try plain.resolvingEnvironment(explicit: "staging", inCI: false).environment == nil,
-            "a label, not an overlay")
+            choice.description
+                == "environment `ci` ($CI is set, but the policy defines no `ci` environment; a label only: the base policy applies)"
+        )
     }
 
     @Test func anUndefinedEnvironmentIsAnErrorNamingTheDefinedOnes() throws {

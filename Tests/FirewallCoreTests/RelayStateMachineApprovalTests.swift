@@ -199,6 +199,49 @@ struct RelayStateMachineApprovalTests {
         #expect(relay.client(Wire.call(3, "write_b", #"{"n":1}"#)).last == "start approval-3 terminal")
     }
 
+    /// The log lines of the actions since `index`.
+    static func said(_ relay: RelayMachineDriver, since index: Int) -> [String] {
+        relay.log[index...].compactMap { action -> String? in
+            guard case .log(let line) = action else { return nil }
+            return "\(line.level) \(line.message)"
+        }
+    }
+
+    @Test func aHeldCallSaysWhereToAnswerIt() throws {
+        var relay = try RelayMachineDriver(policy: Wire.policy, channels: ["terminal"])
+        relay.client(Wire.call(1, "write_a"))
+        #expect(Self.said(relay, since: 0) == ["info call waiting for approval: answer in the terminal"])
+        guard case .log(let line)? = relay.log.first(where: { if case .log = $0 { true } else { false } }) else {
+            return
+        }
+        #expect(line.metadata["mcp.tool"] == "write_a")
+        #expect(line.metadata["approval.timeout"] == "5s")
+    }
+
+    @Test(arguments: [
+        (#"{"elicitation":{}}"#, [String](), "info the client answers elicitation: confirmations can be asked in it"),
+        ("{}", [], "warning the client does not answer elicitation and no other approval channel reaches a person"),
+        ("{}", ["terminal"], nil),
+    ])
+    func initializeSaysWhetherConfirmationsCanBeAnswered(
+        capabilities: String, channels: [String], said: String?
+    )
+        throws
+    {
+        var relay = try RelayMachineDriver(
+            policy: Self.policy("channels: [elicitation, terminal], timeout: 5s"), channels: Set(channels))
+        relay.client(
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":null,"x":1},"clientInfo":{"name":"c","version":"1"}}}"#
+                .replacingOccurrences(of: #"{"elicitation":null,"x":1}"#, with: capabilities))
+        let lines = Self.said(relay, since: 0)
+        if let said {
+            #expect(lines.count == 1)
+            #expect(lines.first?.hasPrefix(said) == true, "\(lines)")
+        } else {
+            #expect(lines.isEmpty, "\(lines)")
+        }
+    }
+
     @Test func aRememberedApprovalExpiresByTheClockAndTheNextCallIsAskedAgain() throws {
         var relay = try RelayMachineDriver(
             policy: Self.policy("channels: [terminal], timeout: 5s, remember: 10m"), channels: ["terminal"])

@@ -106,5 +106,11 @@ package protocol ApprovalChannel: Sendable {
     var name: String { get }
     /// Whether the channel can reach anyone right now (a terminal exists, the client supports elicitation…).
     var isAvailable: Bool { get }
+    /// Where a person answers, for the log line that says a call is waiting ("the terminal (/dev/tty)").
+    var whereToAnswer: String { get }
     func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse
+}
+
+extension ApprovalChannel {
+    package var whereToAnswer: String { name }
 }

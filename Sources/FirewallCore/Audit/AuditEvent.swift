@@ -34,6 +34,8 @@ package enum AuditEvent: Sendable {
         package var environment: String?
         /// Whether `environment` names an `environments:` overlay that is in force (not just a label).
         package var environmentOverlay = false
+        /// Why that environment: `flag`, `MCP_FIREWALL_ENV`, `CI` or `default` (`EnvironmentChoice.Source`).
+        package var environmentSource: String?
         package var payloadLimit: Int
 
         package init(

@@ -73,6 +73,7 @@ package struct AuditRecordEncoder: Sendable {
         writer.endObject()
         writer.field("environment", start.environment)
         writer.field("environment_overlay", start.environmentOverlay)
+        writer.field("environment_source", start.environmentSource)
         writer.field("payload_limit", start.payloadLimit)
     }
 

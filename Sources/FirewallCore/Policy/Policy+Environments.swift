@@ -49,7 +49,8 @@ extension Policy {
                     .error, "environment `\(name)` is not defined in the policy",
                     at: SourceLocation(file: layers.last?.path ?? source.path, line: 1, column: 1),
                     hint: known.isEmpty
-                        ? "this policy defines no environments" : "defined: \(known.joined(separator: ", "))"
+                        ? "this policy defines no environments: add `environments: {\(name): {}}` to it, or leave --env and MCP_FIREWALL_ENV unset"
+                        : "defined: \(known.joined(separator: ", "))"
                 )
             ])
         }
@@ -88,11 +89,8 @@ extension Policy {
     /// only when an overlay is in force; a policy with no `environments:` accepts any name, as a label
     /// the caller records.
     package func resolvingEnvironment(explicit: String?, inCI: Bool) throws(PolicyError) -> Policy {
-        if let explicit {
-            // A policy without environments takes any name as a label only; nothing is applied.
-            guard !environments.isEmpty else { return self }
-            return try selecting(environment: explicit)
-        }
+        // A name nobody defined is a mistake (a typo, or a policy that forgot it), never a label.
+        if let explicit { return try selecting(environment: explicit) }
         if inCI, environments["ci"] != nil { return try selecting(environment: "ci") }
         return self
     }

@@ -50,6 +50,15 @@ extension RelayStateMachine {
                         timeoutMilliseconds: Int(DurationText.milliseconds(call.settings.timeout)),
                         racing: channels.count > 1 ? channels : [], binding: request.binding)),
             ]))
+        let whereToAnswer = channels.map { configuration.answerHints[$0] ?? Self.answerHint(channel: $0) }
+        actions.append(
+            .log(
+                RelayLog(
+                    .info, "call waiting for approval: answer in \(whereToAnswer.joined(separator: " or "))",
+                    [
+                        "mcp.tool": call.tool, "approval.id": call.approvalID, "approval.channels": names,
+                        "approval.timeout": DurationText.describe(call.settings.timeout),
+                    ])))
         let external = channels.filter { $0 != ApprovalSettings.Channel.elicitation.rawValue }
         if !external.isEmpty { actions.append(.startApproval(ApprovalStart(request: request, channels: external))) }
         if external.count < channels.count {
@@ -57,6 +66,18 @@ extension RelayStateMachine {
             entry.questionClient = clientName
         }
         held[call.id] = entry
+    }
+
+    /// Where a person answers on `channel` when the executor gave no hint of its own.
+    static func answerHint(channel: String) -> String {
+        switch ApprovalSettings.Channel(rawValue: channel) {
+        case .elicitation: "the MCP client's approval dialog (elicitation)"
+        case .terminal: "the terminal"
+        case .web: "the approval page"
+        case .command: "the approval.command hook"
+        case .webhook: "the approval.webhook"
+        case nil: channel
+        }
     }
 
     /// One channel answered. A channel that could not reach anyone loses the race, unless every channel failed.

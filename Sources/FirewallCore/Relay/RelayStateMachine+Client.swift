@@ -59,7 +59,7 @@ extension RelayStateMachine {
             }
             if method == "initialize" {
                 initializeParams = message.params
-                noteClientCapabilities(message.params)
+                noteClientCapabilities(message.params, into: &actions)
             }
             forward(message, id: id, method: method, now: now, into: &actions)
         case .notification(let method):
@@ -151,9 +151,27 @@ extension RelayStateMachine {
     }
 
     /// Notes what the client can do, from `initialize` (2025-11-25) params.
-    private mutating func noteClientCapabilities(_ params: JSONValue?) {
+    /// Says, once the client has, whether confirmations can be asked in it, and warns when nobody at
+    /// all can answer them.
+    private mutating func noteClientCapabilities(_ params: JSONValue?, into actions: inout [RelayAction]) {
         clientElicitsForms = Self.supportsForms(params?["capabilities"]?["elicitation"])
         clientName = Self.describeClient(params?["clientInfo"])
+        let channels = policy.approvalChannelsInUse
+        guard policy.mayConfirm, channels.contains(.elicitation) else { return }
+        let client = clientName ?? "unnamed"
+        if clientElicitsForms {
+            actions.append(
+                .log(
+                    RelayLog(
+                        .info, "the client answers elicitation: confirmations can be asked in it", ["client": client])))
+        } else if !channels.contains(where: { configuration.externalChannels.contains($0.rawValue) }) {
+            actions.append(
+                .log(
+                    RelayLog(
+                        .warning,
+                        "the client does not answer elicitation and no other approval channel reaches a person: every `confirm` will be denied",
+                        ["client": client])))
+        }
     }
 
     /// Whether an `elicitation` capability includes form mode: `{}` (form, by the spec's backwards

@@ -25,6 +25,9 @@ package struct RelayStateMachine: Sendable {
         package var elicitationPrefix: String
         /// Nonces for `requestState` tokens.
         package var makeNonce: @Sendable () -> String
+        /// Where a person answers on each channel ("the terminal (/dev/tty)"), for the log line that says
+        /// a call is waiting.
+        package var answerHints: [String: String] = [:]
 
         package init(
             auditPayloadLimit: Int = 64 << 10, maxHeldCalls: Int = 32, serverDescription: String,
