@@ -52,6 +52,16 @@ struct CommandTests {
         #expect(output.contains("confirm → allow  approved by the client (mcp-firewall-demo 0.1.0) via elicitation"))
         #expect(output.contains("confirm → deny   declined by the client (mcp-firewall-demo 0.1.0) via elicitation"))
         #expect(output.contains("policy rule `delete_employee`"))
+        // The approved raise is a raise.
+        let raise = try #require(output.split(separator: "\n").first { $0.contains("Salary for E-1002 changed from") })
+        let amounts = raise.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .punctuationCharacters)) }
+        #expect(amounts.count == 2 && amounts[1] > amounts[0], "\(raise)")
+        // Denials are shown whole, up to the advice that ends every one.
+        #expect(output.contains("Reason: Salaries above 500000 are never set by an agent. The call was not executed"))
+        #expect(
+            output.contains(
+                "Confirmation declined: declined through the client in mcp-firewall-demo 0.1.0. The call was not executed"
+            ))
         #expect(
             FileManager.default.fileExists(atPath: folder + "/demo/hr-example.yaml"),
             "outside a checkout the built-in policy is used")
