@@ -2,7 +2,7 @@ import FirewallCore
 import Foundation
 import Testing
 
-/// Everything shipped under `examples/` is loaded, so a snippet never rots.
+/// Everything shipped under `examples/` and the README's samples are loaded, so a snippet never rots.
 struct ShippedExamplesTests {
     @Test func clientConfigurationsAreValidJSONAndLaunchTheProxy() throws {
         let folder = E2E.repositoryRoot + "/examples/"
@@ -57,5 +57,30 @@ struct ShippedExamplesTests {
             }
         }
         #expect(failing == 1, "only the documented bad example may fail to load")
+    }
+
+    @Test func readmeStartsWithTheTwoSetUpCommands() throws {
+        let text = try String(contentsOfFile: E2E.repositoryRoot + "/README.md", encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).prefix(5).map(String.init)
+        #expect(lines[0] == "# mcp-firewall" && lines[2] == "```sh", "\(lines)")
+        #expect(lines[3].hasPrefix("swift run mcp-firewall demo "), "\(lines)")
+        #expect(lines[4].hasPrefix("swift test "), "\(lines)")
+    }
+
+    /// A sample run from a checkout must not leave its audit log in the checkout: every `--audit` of the
+    /// README and examples/README.md names an absolute, home or state path.
+    @Test(arguments: ["README.md", "examples/README.md"])
+    func samplesWriteAuditLogsOutsideTheCheckout(_ file: String) throws {
+        let text = try String(contentsOfFile: E2E.repositoryRoot + "/" + file, encoding: .utf8)
+        // `--audit PATH` on a command line, or `"--audit", "PATH"` in a JSON argument list.
+        let pattern = try NSRegularExpression(pattern: #"--audit(?: +|", *")([^\s"`,]+)"#)
+        let paths = pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+            Range($0.range(at: 1), in: text).map { String(text[$0]) }
+        }
+        #expect(!paths.isEmpty || file != "README.md", "the README shows `--audit`")
+        for path in paths {
+            #expect(
+                ["/", "~", "$"].contains { path.hasPrefix($0) }, "\(file): `--audit \(path)` lands in the checkout")
+        }
     }
 }
