@@ -68,7 +68,7 @@ struct DemoCommand: AsyncParsableCommand {
         for (index, observed) in transcript.observed.enumerated() {
             let outcome = observed.isError ? "✗" : "✓"
             print("\(outcome) \(index + 1). \(observed.step.tool) — \(observed.step.intent)")
-            print("     \(Self.shorten(observed.text))")
+            print("     \(observed.isError ? Self.oneLine(observed.text) : Self.shorten(observed.text))")
         }
         let summary = try DemoSummary(auditPath: auditPath)
         print("\nAudit summary (read back from \(auditPath), session \(summary.sessionID ?? "?")):\n")
@@ -95,8 +95,20 @@ struct DemoCommand: AsyncParsableCommand {
         return Bundle.main.executablePath ?? CommandLine.arguments[0]
     }
 
-    static func shorten(_ text: String) -> String {
-        let flat = text.replacingOccurrences(of: "\n", with: " ")
-        return flat.count > 160 ? String(flat.prefix(157)) + "…" : flat
+    /// `text` with its line breaks turned into spaces. Denials are shown this way, whole: their reason
+    /// is what the demo is there to show.
+    static func oneLine(_ text: String) -> String {
+        text.replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// `text` on one line, and past `limit` characters cut after the last whole word that fits, marked
+    /// with "…" (a word longer than the limit is cut where the limit falls).
+    static func shorten(_ text: String, limit: Int = 160) -> String {
+        let flat = oneLine(text)
+        guard flat.count > limit else { return flat }
+        let room = flat.prefix(limit - 2)
+        if flat[room.endIndex] == " " { return String(room) + " …" }
+        let words = room.lastIndex(of: " ").flatMap { $0 > room.startIndex ? room[..<$0] : nil } ?? room
+        return String(words) + " …"
     }
 }

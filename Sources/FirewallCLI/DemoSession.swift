@@ -53,7 +53,7 @@ struct DemoSession {
         Step(tool: "search_employees", arguments: .object([.init("query", .string("engineer"))]), intent: "search"),
         Step(
             tool: "update_salary",
-            arguments: .object([.init("employee_id", .string("E-1002")), .init("new_salary", .number("132000"))]),
+            arguments: .object([.init("employee_id", .string("E-1002")), .init("new_salary", .number("214000"))]),
             intent: "give a raise (write: needs a person; the demo client approves)", answer: .approve
         ),
         Step(

@@ -22,7 +22,7 @@ struct PolicyDiffCommand: AsyncParsableCommand {
     @Argument(help: "The proposed policy.")
     var new: String
 
-    @Option(parsing: .upToNextOption, help: "Logs or scenario files whose calls are compared.")
+    @Option(parsing: .upToNextOption, help: "Logs or scenario files whose calls are compared, or folders holding them.")
     var against: [String] = []
 
     @Option(help: "Environment to judge every call in, instead of the recorded one.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirewallCore
+import FirewallReport
 import Foundation
 
 /// Disk and policy plumbing shared by `mcp-firewall test` and `policy diff`.
@@ -10,20 +11,42 @@ enum ReplayFiles {
         case json
     }
 
-    /// Reads and parses every input; an unreadable file becomes an input with one error.
+    /// The kinds of file a folder given as an input is searched for.
+    static let inputExtensions = [".yaml", ".yml", ".jsonl", ".json"]
+
+    /// Reads and parses every input, folders expanded as `report` expands them. A missing path, an
+    /// unreadable file, or a folder with no scenario file or log becomes an input with one error; a file
+    /// in a folder that is neither (a policy, a workflow) is skipped with a note.
     static func read(_ paths: [String]) -> [ReplayInput] {
-        paths.map { path in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                return ReplayInput(
-                    path: path, kind: ReplayInput.detect([], path: path),
-                    diagnostics: [
-                        PolicyDiagnostic(
-                            .error, "cannot read the file", at: SourceLocation(file: path, line: 1, column: 1),
-                            hint: "check the path and permissions")
-                    ])
+        let (files, problems) = InputFolders.expand(paths, extensions: inputExtensions)
+        var inputs = problems.map { failed($0.path, $0.message, hint: "check the path") }
+        var foldersRead: Set<String> = []
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                foldersRead.insert(file.named)
+                inputs.append(failed(file.path, "cannot read the file", hint: "check the path and permissions"))
+                continue
             }
-            return ReplayInput.read(Array(data), path: path)
+            if file.inFolder, !ReplayInput.isReplayInput(Array(data), path: file.path) {
+                StandardError.write("mcp-firewall: skipped \(file.path): not a scenario file or log")
+                continue
+            }
+            foldersRead.insert(file.named)
+            inputs.append(ReplayInput.read(Array(data), path: file.path))
         }
+        for folder in Set(files.filter(\.inFolder).map(\.named)).subtracting(foldersRead).sorted() {
+            inputs.append(failed(folder, "the folder holds no scenario file or log", hint: "check the path"))
+        }
+        return inputs
+    }
+
+    /// An input that could not be read, with the one error saying why.
+    private static func failed(_ path: String, _ message: String, hint: String) -> ReplayInput {
+        ReplayInput(
+            path: path, kind: ReplayInput.detect([], path: path),
+            diagnostics: [
+                PolicyDiagnostic(.error, message, at: SourceLocation(file: path, line: 1, column: 1), hint: hint)
+            ])
     }
 
     /// Loads layered policy files, printing their warnings, or every error and the files' names.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirewallCore
 import FirewallReport
 import Foundation
 
@@ -40,21 +41,44 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "html (a self-contained page), json (the computed summary) or markdown (a CI job summary).")
     var format: Format = .html
 
+    @Option(
+        name: .customLong("entity-key"),
+        help: ArgumentHelp(
+            "An argument key whose values the data-access map lists (a glob such as `*_ref`; repeat for more).",
+            discussion:
+                "Replaces the default, \(EntityKeys.defaultPatterns.joined(separator: " ")); keys match case-sensitively."
+        ))
+    var entityKeys: [String] = []
+
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("Name at least one audit log or folder.") }
+        _ = try keys()
+    }
+
+    /// The `--entity-key` patterns, or the default.
+    private func keys() throws -> EntityKeys {
+        guard !entityKeys.isEmpty else { return .standard }
+        do throws(GlobPatternError) {
+            return try EntityKeys(entityKeys)
+        } catch {
+            throw ValidationError("--entity-key: \(error.message)")
+        }
     }
 
     func run() throws {
         let format = ReportFormat(rawValue: format.rawValue)!
+        let keys = try keys()
         let path = output ?? "report.\(format.fileExtension)"
         do {
             let model: ReportModel
             if path == "-" {
                 model = try ReportGenerator.generate(
-                    paths: inputs, title: title, format: format, to: ByteSink(descriptor: STDOUT_FILENO))
+                    paths: inputs, title: title, format: format, to: ByteSink(descriptor: STDOUT_FILENO),
+                    entityKeys: keys)
             } else {
                 model = try ReportFile.write(to: path) { sink throws(ReportError) in
-                    try ReportGenerator.generate(paths: inputs, title: title, format: format, to: sink)
+                    try ReportGenerator.generate(
+                        paths: inputs, title: title, format: format, to: sink, entityKeys: keys)
                 }
             }
             for warning in model.warnings { StandardError.write(warning.description) }

@@ -11,7 +11,8 @@ struct TestCommand: AsyncParsableCommand {
             Inputs: scenario files (.yaml: calls with the decision each must get), audit logs of \
             `mcp-firewall proxy` (.jsonl: each call must keep its recorded decision) and logs of \
             mcp-audit-trail (.json: decisions are only reported). Formats are told apart by extension, \
-            else by content.
+            else by content. A folder stands for the scenario files and logs in it (recursively); other \
+            files there, such as policies, are skipped.
 
             Environments: a scenario's `environment:` wins; otherwise --env; otherwise a log call's \
             recorded environment (ignored when the policy does not define it). $MCP_FIREWALL_ENV and $CI \
@@ -22,7 +23,8 @@ struct TestCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "Scenario files (.yaml), audit logs (.jsonl) or mcp-audit-trail logs (.json).")
+    @Argument(
+        help: "Scenario files (.yaml), audit logs (.jsonl), mcp-audit-trail logs (.json), or folders holding them.")
     var inputs: [String] = []
 
     @Option(

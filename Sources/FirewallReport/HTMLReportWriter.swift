@@ -57,7 +57,9 @@ package struct HTMLReportWriter {
         try sink.write(warnings())
         try sink.write(contents())
         try sink.write("<main>\n")
-        for session in model.sessions { try sink.write(SessionSection(session: session).html()) }
+        for session in model.sessions {
+            try sink.write(SessionSection(session: session, entityKeys: model.entityKeys).html())
+        }
         try sink.write(timeline())
         try sink.write("</main>\n<script type=\"application/json\" id=\"report-events\">[")
         try spool.copy(to: sink)

@@ -34,6 +34,8 @@ package struct ReportModel: Sendable {
     package var warningsOmitted: Int
     /// Records read, across all inputs.
     package var records: Int
+    /// The patterns that picked the data-access map's entity keys.
+    package var entityKeys: [String] = EntityKeys.defaultPatterns
 }
 
 /// Reads audit records one at a time into session summaries and (for HTML) the timeline spool.
@@ -87,13 +89,18 @@ package final class ReportBuilder {
     var versionNotes: Set<String> = []
     private var sessionIndex: [String: Int] = [:]
     private let maxWarnings: Int
+    /// The argument keys whose values are entities.
+    let entityKeys: EntityKeys
     let maxCallsInFlight = 100_000
 
-    /// A builder; pass `timeline: false` when only the summary is wanted (JSON, Markdown).
+    /// A builder; pass `timeline: false` when only the summary is wanted (JSON, Markdown). `entityKeys` picks
+    /// the argument keys whose values the data-access map lists.
     package init(
-        timeline: Bool, limits: SessionReport.Limits = .init(), detailLimit: Int = 2048, maxWarnings: Int = 200
+        timeline: Bool, limits: SessionReport.Limits = .init(), entityKeys: EntityKeys = .standard,
+        detailLimit: Int = 2048, maxWarnings: Int = 200
     ) {
         self.limits = limits
+        self.entityKeys = entityKeys
         self.detailLimit = detailLimit
         self.maxWarnings = maxWarnings
         spool = timeline ? TimelineSpool() : nil
@@ -117,7 +124,7 @@ package final class ReportBuilder {
     package func model(title: String) -> ReportModel {
         ReportModel(
             title: title, inputs: inputs, sessions: sessions, warnings: warnings, warningsOmitted: warningsOmitted,
-            records: records)
+            records: records, entityKeys: entityKeys.patterns)
     }
 
     /// The 0-based index of session `id`, created on first sight; notes `file` as one of its sources.
@@ -167,13 +174,13 @@ package final class ReportBuilder {
         }
     }
 
-    /// Entities in a call's arguments: keys ending in `id` or naming an employee, with string or number values.
+    /// Entities in a call's arguments: the string or number values (or list elements) under keys that
+    /// `entityKeys` matches.
     func entities(in arguments: RecordFields?) -> [(key: String, value: String)] {
         guard let arguments else { return [] }
         var found: [(String, String)] = []
         for member in arguments.members {
-            let key = member.key.lowercased()
-            guard key.hasSuffix("id") || key.contains("employee") else { continue }
+            guard entityKeys.matches(member.key) else { continue }
             let buffer = arguments.buffer
             if let text = RecordFields.string(in: buffer, member.value)
                 ?? RecordFields.numberLiteral(

@@ -34,9 +34,9 @@ package enum ReportGenerator {
     @discardableResult
     package static func generate(
         paths: [String], title: String, format: ReportFormat, to output: ByteSink,
-        limits: SessionReport.Limits = .init()
+        limits: SessionReport.Limits = .init(), entityKeys: EntityKeys = .standard
     ) throws(ReportError) -> ReportModel {
-        let builder = ReportBuilder(timeline: format == .html, limits: limits)
+        let builder = ReportBuilder(timeline: format == .html, limits: limits, entityKeys: entityKeys)
         let files = ReportInputs.expand(paths, builder: builder)
         ReportInputs.load(files, into: builder)
         if let failure = builder.writeFailure { throw ReportError("cannot spool the timeline: \(failure)") }

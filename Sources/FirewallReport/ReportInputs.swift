@@ -12,28 +12,12 @@ package enum ReportInputs {
     /// The largest mcp-audit-trail document read (it is one JSON document, so it is read whole).
     package static let maxDocumentBytes = 1 << 30
 
-    /// Files as given, folders expanded to their `.jsonl` and `.json` files (recursively, sorted by path).
+    /// Files as given, folders expanded to their `.jsonl` and `.json` files (recursively, sorted by path);
+    /// a missing path or an empty folder becomes a warning.
     package static func expand(_ paths: [String], builder: ReportBuilder) -> [String] {
-        var files: [String] = []
-        let manager = FileManager.default
-        for path in paths {
-            var isFolder: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isFolder) else {
-                builder.warn(path, line: nil, "no such file or folder")
-                continue
-            }
-            guard isFolder.boolValue else {
-                files.append(path)
-                continue
-            }
-            let found = (manager.subpaths(atPath: path) ?? []).filter {
-                $0.hasSuffix(".jsonl") || $0.hasSuffix(".json")
-            }
-            .sorted().map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
-            if found.isEmpty { builder.warn(path, line: nil, "the folder holds no .jsonl or .json file") }
-            files += found
-        }
-        return files
+        let (files, problems) = InputFolders.expand(paths, extensions: [".jsonl", ".json"])
+        for problem in problems { builder.warn(problem.path, line: nil, problem.message) }
+        return files.map(\.path)
     }
 
     /// Reads every file into `builder`; returns how many could be opened.

@@ -4,6 +4,8 @@
 /// other than text.
 struct SessionSection {
     var session: SessionReport
+    /// The patterns that picked the entity keys, named in the data-access hint.
+    var entityKeys: [String] = EntityKeys.defaultPatterns
 
     func html() -> String {
         let number = session.index
@@ -140,9 +142,10 @@ struct SessionSection {
     }
 
     private func dataAccess() -> String {
-        var html = "<h3>Data access</h3>\n<p class=\"hint\">Ids found in call arguments (keys ending in "
-        html += "<code>id</code> or naming an employee) and the tools that read or wrote them. Denied calls did not "
-        html += "reach the data.</p>\n"
+        let keys = entityKeys.map(code).joined(separator: " ")
+        var html = "<h3>Data access</h3>\n<p class=\"hint\">Values found in call arguments under keys matching "
+        html += "\(keys.isEmpty ? "no pattern" : keys) (<code>mcp-firewall report --entity-key</code> picks others) "
+        html += "and the tools that read or wrote them. Denied calls did not reach the data.</p>\n"
         guard !session.entities.isEmpty else { return html + "<p class=\"note\">No entity found.</p>\n" }
         html += "<table class=\"entities\"><thead><tr><th>Entity</th><th>Found under</th><th>Tool</th><th>Class</th>"
         html += "<th class=\"num\">Allowed</th><th class=\"num\">Denied</th></tr></thead><tbody>\n"

@@ -32,6 +32,20 @@ struct ReportCommandTests {
         #expect(value["records"] == .number("48"))
     }
 
+    @Test func entityKeyPicksTheArgumentKeysOfTheDataAccessMap() throws {
+        let keys = { (extra: [String]) throws -> [String] in
+            let json = try Shell.output([E2E.binary, "report", Self.sample, "--format", "json", "-o", "-"] + extra)
+            #expect(json.status == 0, "\(json.output)")
+            guard case .array(let sessions) = try JSONParser.parse(Array(json.output.utf8))["sessions"],
+                case .array(let entities) = sessions.first?["entities"]
+            else { return [] }
+            return entities.compactMap { $0["key"]?.stringValue }
+        }
+        #expect(Set(try keys([])) == ["employee_id"])
+        #expect(try keys(["--entity-key", "depart*", "--entity-key", "query"]) == ["query", "department"])
+        #expect(try Shell.output([E2E.binary, "report", Self.sample, "--entity-key", "[x"]).status == 64)
+    }
+
     @Test func corruptLinesAreWarningsWithLineNumbersAndTheRestRenders() throws {
         let folder = try E2E.temporaryFolder()
         var text = try String(contentsOfFile: Self.sample, encoding: .utf8)

@@ -160,6 +160,21 @@ struct ApprovalSummaryTests {
         #expect(lines.contains { $0.contains("attacker@evil.example") }, "\(lines)")
         #expect(lines.contains { $0.contains(#""n":1"#) })
     }
+
+    /// A client that shows the elicitation message as one paragraph still sees the arguments apart.
+    @Test func theOneMessageSeparatesArgumentsWithCommas() throws {
+        let policy = try loadPolicy("version: 1\ndefaults: {write: confirm}")
+        let arguments = try json(#"{"employee_id":"E-1002","new_salary":220000,"note":"raise"}"#)
+        let request = ApprovalRequest(
+            id: "approval-1", tool: "update_salary", arguments: arguments,
+            decision: policy.evaluate(tool: "update_salary", arguments: arguments, annotations: nil),
+            server: "hr", policySHA256: policy.source.sha256, requestedAt: 0, deadline: 60)
+        let message = ApprovalSummary.message(request, now: 0)
+        #expect(
+            message.contains(
+                "arguments:\n{\"employee_id\":\"E-1002\",\n \"new_salary\":220000,\n \"note\":\"raise\"}\n"),
+            "\(message)")
+    }
 }
 
 /// What binds an approval to one call.

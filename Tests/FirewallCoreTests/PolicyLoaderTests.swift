@@ -149,7 +149,19 @@ struct PolicyLoaderTests {
             yaml: "version: 1\ntools:\n  - name: x\n    decision: deny\n    when:\n      mode: on\n", line: 6,
             column: 13, message: "when.mode is `on`"),
         Problem(yaml: "version: 1\ntools: [\n", line: 3, column: 1, message: "YAML syntax"),
+        Problem(
+            yaml: "version: 1\ndefaults:\n\tread: allow\n", line: 3, column: 1, message: "YAML syntax",
+            hint: "indent with spaces: YAML does not allow tabs in indentation"),
+        Problem(
+            yaml: "version: 1\ntools:\n  - name: x\n  \tclass: read\n", line: 4, column: 3, message: "YAML syntax",
+            hint: "indent with spaces: YAML does not allow tabs in indentation"),
     ]
+
+    /// The tab hint is for tabs: another syntax error gets none, and a tab inside a line is no indentation.
+    @Test func onlyATabInTheIndentationGetsTheSpacesHint() {
+        #expect(policyDiagnostics("version: 1\ntools: [\n").map(\.hint) == [nil])
+        #expect(policyDiagnostics("version: 1\ndescription: \"a\tb\"\ntools: [\n").map(\.hint) == [nil])
+    }
 
     @Test(arguments: problems)
     func reportsEachProblemWithItsPositionAndHint(_ problem: Problem) throws {

@@ -64,13 +64,34 @@ struct ReportBuilderTests {
             Line.decision(
                 3, call: 2, tool: "update_salary", final: "deny", arguments: #"{"employee_id":"E-1","amount":5}"#),
             Line.decision(
-                4, call: 3, tool: "audit", arguments: #"{"recordId":42,"employees":["E-2","E-3"],"note":"x"}"#),
+                4, call: 3, tool: "audit", arguments: #"{"recordId":42,"employee_ids":["E-2","E-3"],"note":"x"}"#),
         ].joined(separator: "\n")
         let session = ReportFixtures.build(jsonl + "\n").sessions[0]
         #expect(session.entities.map(\.value) == ["E-1", "42", "E-2", "E-3"])
         let first = session.entities[0]
         #expect(first.accesses.map(\.tool) == ["get_employee", "update_salary"])
         #expect(first.accesses[0].allowed == 1 && first.accesses[1].denied == 1 && first.accesses[1].allowed == 0)
+    }
+
+    /// The default knows identifiers in every usual spelling, and no domain: a key that only ends in the
+    /// letters "id", or names a thing without saying it is an id, is not an entity.
+    @Test func defaultEntityKeysAreIdentifiersOfAnyDomain() {
+        let arguments =
+            #"{"id":"a","order_id":"b","order-id":"c","orderId":"d","accountID":"e","uuid":"f","#
+            + #""user_ids":["g"],"paid":"no","valid":"no","employee":"no","Idea":"no","identity":"no"}"#
+        let jsonl = [Line.start(), Line.decision(2, call: 1, tool: "t", arguments: arguments)].joined(separator: "\n")
+        let session = ReportFixtures.build(jsonl + "\n").sessions[0]
+        #expect(session.entities.map(\.value) == ["a", "b", "c", "d", "e", "f", "g"])
+    }
+
+    @Test func entityKeysCanBeChosen() throws {
+        let arguments = #"{"employee":"E-1","ticket_ref":"T-9","order_id":"O-1"}"#
+        let jsonl = [Line.start(), Line.decision(2, call: 1, tool: "t", arguments: arguments)].joined(separator: "\n")
+        let keys = try EntityKeys(["employee", "*_ref"])
+        let builder = ReportFixtures.build(jsonl + "\n", entityKeys: keys)
+        #expect(builder.sessions[0].entities.map(\.key) == ["employee", "ticket_ref"])
+        #expect(builder.model(title: "t").entityKeys == ["employee", "*_ref"])
+        #expect(throws: GlobPatternError.self) { try EntityKeys(["[unclosed"]) }
     }
 
     @Test func approvalsListWritesSensitiveAndConfirmedCallsButNotPlainReads() {

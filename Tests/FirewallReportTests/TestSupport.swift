@@ -27,8 +27,10 @@ enum ReportFixtures {
     }
 
     /// Feeds `jsonl` to a builder line by line, as the file reader does.
-    static func build(_ jsonl: String, file: String = "test.jsonl", timeline: Bool = true) -> ReportBuilder {
-        let builder = ReportBuilder(timeline: timeline)
+    static func build(
+        _ jsonl: String, file: String = "test.jsonl", timeline: Bool = true, entityKeys: EntityKeys = .standard
+    ) -> ReportBuilder {
+        let builder = ReportBuilder(timeline: timeline, entityKeys: entityKeys)
         builder.begin(file: file)
         let lines = jsonl.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, line) in lines.enumerated() {

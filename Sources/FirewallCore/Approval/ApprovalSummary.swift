@@ -63,7 +63,9 @@ package enum ApprovalSummary {
         return sanitize(String(decoding: writer.bytes, as: UTF8.self))
     }
 
-    /// A plain-text description for channels that show one message (MCP elicitation, chat hooks).
+    /// A plain-text description for channels that show one message (MCP elicitation, chat hooks). The
+    /// arguments end each line with a comma, so a client that runs the lines together still shows where
+    /// one value stops and the next starts.
     package static func message(_ request: ApprovalRequest, now: Double) -> String {
         let decision = request.decision
         let seconds = max(0, Int((request.deadline - now).rounded()))
@@ -74,7 +76,7 @@ package enum ApprovalSummary {
             rule: \(sanitize(ruleText(decision)))
             reason: \(sanitize(decision.reason))
             arguments:
-            \(argumentLines(request.arguments).joined(separator: "\n"))
+            \(argumentLines(request.arguments).joined(separator: ",\n"))
             Denied automatically in \(seconds) s without an answer.
             """
     }

@@ -211,24 +211,6 @@ struct YAMLReader {
         }
     }
 
-    /// A diagnostic for a document Yams could not compose: syntax errors and duplicate keys, with position.
-    static func syntaxDiagnostic(_ error: any Error, path: String, document: String) -> PolicyDiagnostic {
-        func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: path, line: mark.line, column: mark.column) }
-        switch error as? YamlError {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let message = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: " ")
-            return PolicyDiagnostic(.error, "YAML syntax: \(message)", at: at(mark))
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return PolicyDiagnostic(
-                .error, "duplicate key \(duplicates.map { "`\($0)`" }.joined(separator: ", ")) in a mapping",
-                at: at(context.mark), hint: "each key may appear once; YAML would otherwise silently keep only one")
-        default:
-            return PolicyDiagnostic(
-                .error, "cannot read \(document): \(error)", at: SourceLocation(file: path, line: 1, column: 1))
-        }
-    }
-
     static func kind(of node: Node) -> String {
         switch node {
         case .scalar(let scalar): "`\(scalar.string)`"

@@ -56,6 +56,19 @@ package struct ReplayInput: Sendable {
         }
     }
 
+    /// Whether a file found in a folder (not named by the user) is worth reading as an input: a YAML
+    /// file with a top-level `scenarios:` line, a `.jsonl` file, or JSON that reads as one of the logs
+    /// by content. A policy, a workflow or a client configuration lying next to the inputs is not.
+    package static func isReplayInput(_ bytes: [UInt8], path: String) -> Bool {
+        switch detect(bytes, path: path) {
+        case .scenarios:
+            let text = String(decoding: bytes, as: UTF8.self)
+            return text.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("scenarios:") }
+        case .auditLog, .auditTrail:
+            return path.lowercased().hasSuffix(".jsonl") || detect(bytes, path: "") != .scenarios
+        }
+    }
+
     /// The format of a file: by extension (`.yaml`/`.yml`, `.jsonl`), else by content.
     ///
     /// A JSON document whose top level has `events` is an `mcp-audit-trail` log; text whose first line
