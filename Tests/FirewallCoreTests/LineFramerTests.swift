@@ -154,4 +154,28 @@ struct LineFramerTests {
         #expect(!framer.hasPartialFrame)
         #expect(framer.finish() == nil)
     }
+
+    /// Feeds `size` bytes and a newline in 64 KiB reads, as the pipe reader does; returns the frame.
+    static func largeFrame(size: Int, cap: Int) -> [UInt8]? {
+        var framer = LineFramer(maxFrameBytes: cap)
+        let chunk = [UInt8](repeating: 0x61, count: 64 << 10)
+        var fed = 0
+        var events: [LineFramer.Event] = []
+        while fed < size {
+            let count = min(chunk.count, size - fed)
+            events += chunk.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+            fed += count
+        }
+        events += framer.append([0x0A])
+        guard events.count == 1, case .frame(let frame) = events[0] else { return nil }
+        return frame
+    }
+
+    @Test(arguments: [(1_100_000, 64 << 20), (10_000_000, 64 << 20), (40_000_000, 128 << 20)])
+    func aLargeFrameGrowsInFewStepsAndKeepsLittleSpareRoom(size: Int, cap: Int) throws {
+        let frame = try #require(Self.largeFrame(size: size, cap: cap))
+        #expect(frame.count == size)
+        // Handed over as the framer's buffer: at most twice its size, or the first 16 MiB step (not the cap).
+        #expect(frame.capacity <= max(2 * size, 17 << 20), "capacity \(frame.capacity)")
+    }
 }

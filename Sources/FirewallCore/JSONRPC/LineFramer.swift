@@ -19,10 +19,10 @@ package struct LineFramer: Sendable {
 
     /// Frames at least this large are handed over without a copy when they start the buffer.
     private static let handOverBytes = 64 << 10
-    /// A frame still unfinished past this size gets the buffer's whole room at once (see `append`).
+    /// A frame still unfinished past this size grows in large steps (see `reserveForLargeFrame`).
     private static let largeFrameBytes = 1 << 20
-    /// The most room reserved at once; a cap above it grows by doubling past this point.
-    private static let largestReservation = 64 << 20
+    /// The first step for a large frame.
+    private static let firstLargeReservation = 16 << 20
 
     package init(maxFrameBytes: Int = 64 << 20) {
         self.maxFrameBytes = maxFrameBytes
@@ -91,18 +91,21 @@ package struct LineFramer: Sendable {
         return events
     }
 
-    /// Makes room for the frame being read up to the cap, once: growing by doubling copies the frame at
-    /// each step and holds the old and the new copy at once (a 10 MB frame peaked at twice its size).
-    /// The room is only reserved: pages the frame never reaches are never touched, so they cost no
-    /// memory. The frame is moved to the front first, so that it is handed over whole, not copied.
+    /// Makes room for a large frame in few steps: at least 16 MiB at once, then twice what is held,
+    /// never more than the cap allows. Growing by small steps copies the frame at each one and holds the
+    /// old and the new copy at once (a 10 MB frame peaked at twice its size); reserving the whole cap
+    /// at once left every large frame holding 64 MiB of address space. Reserved pages the frame never
+    /// reaches are never touched, so they cost no memory. The frame is moved to the front first, so that
+    /// it is handed over whole, not copied.
     private mutating func reserveForLargeFrame(adding count: Int) {
         if start > 0 {
             buffer.removeSubrange(0..<start)
             scanned -= start
             start = 0
         }
-        let room = min(maxFrameBytes, Self.largestReservation) + (1 << 17)
-        buffer.reserveCapacity(max(room, buffer.count + count))
+        let needed = buffer.count + count
+        let room = maxFrameBytes + (1 << 17)
+        buffer.reserveCapacity(max(needed, min(room, max(Self.firstLargeReservation, 2 * buffer.count))))
     }
 
     /// Convenience for tests and callers holding an array.
