@@ -43,6 +43,7 @@ AUDIT_EVENTS = {
     "approval_requested",
     "rejection",
     "result",
+    "tools_listed",
     "session_end",
 }
 

@@ -123,6 +123,8 @@ struct RelayMachineDriver {
             return "decision \(record.final) by \(record.decidedBy.kind.rawValue)\(outcome)"
         case .rejection(let record): return "rejection \(record.code)"
         case .result(let record): return "result \(record.outcome)"
+        case .toolsListed(let record):
+            return "tools_listed \(record.tools.count) tools, \(record.unmatchedRules.count) unmatched"
         case .sessionEnd(let record): return "session_end \(record.reason)"
         }
     }

@@ -119,10 +119,51 @@ struct RelayStateMachineTests {
         let list =
             #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"read_a","inputSchema":{}},{"name":"drop_b","inputSchema":{}}]}}"#
         #expect(
-            relay.server(list) == ["client reply(1) result", "audit message server_to_client response"])
+            relay.server(list)
+                == [
+                    "client reply(1) result",
+                    "audit message server_to_client response, tools_listed 2 tools, 0 unmatched",
+                ])
         let sent = String(decoding: try #require(relay.lastFrame(toClient: true)), as: UTF8.self)
         #expect(sent.contains("read_a") && !sent.contains("drop_b"))
         #expect(relay.machine.sessionCounts.toolsHidden == 1)
+    }
+
+    @Test func theFirstCompleteToolListIsRecordedOnceAndRulesNamingNoListedToolAreWarned() throws {
+        let policy = Wire.policy + "\n  - name: [udpate_salary, read_a]\n    class: write\n"
+        var relay = try RelayMachineDriver(policy: policy)
+        relay.client(Wire.request(1, "tools/list"))
+        let first =
+            #"{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"read_a","inputSchema":{}}],"nextCursor":"p2"}}"#
+        #expect(relay.server(first) == ["client reply(1) result", "audit message server_to_client response"])
+        relay.client(Wire.request(2, "tools/list"))
+        let before = relay.log.count
+        let last =
+            #"{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"update_salary","inputSchema":{}},{"name":"drop_b","inputSchema":{}}],"nextCursor":null}}"#
+        #expect(
+            relay.server(last)
+                == [
+                    "client reply(2) result",
+                    "audit message server_to_client response, tools_listed 3 tools, 1 unmatched",
+                ])
+        let warnings = relay.log[before...].compactMap { action -> String? in
+            guard case .log(let line) = action, line.level == .warning else { return nil }
+            return line.message
+        }
+        #expect(
+            warnings == [
+                "test.yaml:11:5: rule names `udpate_salary`, which the server does not list; did you mean `update_salary`?"
+            ])
+        guard case .toolsListed(let listed)? = relay.records.last else {
+            Issue.record("no tools_listed record")
+            return
+        }
+        #expect(listed.tools == ["read_a", "update_salary", "drop_b"])
+        #expect(listed.hidden == ["drop_b"])
+        // Later listings (after list_changed, say) are filtered as ever, not recorded again.
+        relay.client(Wire.request(3, "tools/list"))
+        #expect(relay.server(last.replacingOccurrences(of: #""id":2"#, with: #""id":3"#)).count == 2)
+        #expect(relay.records.filter { if case .toolsListed = $0 { true } else { false } }.count == 1)
     }
 
     @Test func anUnreadableToolListIsWithheldWithAnError() throws {

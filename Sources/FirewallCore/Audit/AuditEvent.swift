@@ -7,6 +7,7 @@ package enum AuditEvent: Sendable {
     case decision(DecisionRecord)
     case rejection(RejectionRecord)
     case result(ResultRecord)
+    case toolsListed(ToolsListed)
     case sessionEnd(SessionEnd)
 
     /// The `event` field's value.
@@ -19,7 +20,24 @@ package enum AuditEvent: Sendable {
         case .decision: "decision"
         case .rejection: "rejection"
         case .result: "result"
+        case .toolsListed: "tools_listed"
         case .sessionEnd: "session_end"
+        }
+    }
+
+    /// The server's first complete tool list (every page of `tools/list`), what the policy hid from it,
+    /// and the rules whose literal tool name it does not contain.
+    package struct ToolsListed: Sendable {
+        /// Every tool the server listed, in its order.
+        package var tools: [String]
+        /// The tools hidden from the client (denied unconditionally, or unreadable entries).
+        package var hidden: [String]
+        package var unmatchedRules: [UnmatchedToolNames.Finding]
+
+        package init(tools: [String], hidden: [String], unmatchedRules: [UnmatchedToolNames.Finding]) {
+            self.tools = tools
+            self.hidden = hidden
+            self.unmatchedRules = unmatchedRules
         }
     }
 

@@ -36,11 +36,29 @@ package struct AuditRecordEncoder: Sendable {
         case .decision(let decision): Self.write(decision, to: &writer)
         case .rejection(let rejection): Self.write(rejection, to: &writer)
         case .result(let result): Self.write(result, to: &writer)
+        case .toolsListed(let listed): Self.write(listed, to: &writer)
         case .sessionEnd(let end): Self.write(end, to: &writer)
         }
         writer.endObject()
         writer.endLine()
         return writer.take()
+    }
+
+    private static func write(_ listed: AuditEvent.ToolsListed, to writer: inout JSONWriter) {
+        writer.key("tools")
+        strings(listed.tools, to: &writer)
+        writer.key("hidden")
+        strings(listed.hidden, to: &writer)
+        writer.key("unmatched_rules")
+        writer.beginArray()
+        for finding in listed.unmatchedRules {
+            writer.beginObject()
+            writer.field("rule", finding.rule.description)
+            writer.field("name", finding.name)
+            writer.field("suggestion", finding.suggestion)
+            writer.endObject()
+        }
+        writer.endArray()
     }
 
     private static func write(_ start: AuditEvent.SessionStart, to writer: inout JSONWriter) {

@@ -15,6 +15,8 @@ package enum ToolListFilter {
         package var removed: [String]
         /// The bytes to forward: the original frame when nothing was removed.
         package var frame: [UInt8]
+        /// The result names a next page (`nextCursor`): the listing is not complete yet.
+        package var hasNextPage = false
     }
 
     /// Whether no member of `value`, when an object, is a lone variant of a protocol name (`Name`, `Annotations`).
@@ -34,6 +36,10 @@ package enum ToolListFilter {
                 let toolsRange = members.first(where: { $0.key == "tools" })?.value,
                 let elementRanges = try? JSONParser.elements(buffer, in: toolsRange, rules: .structureOnly)
             else { return nil }
+            // `"nextCursor": null` (some servers write it) means there is no next page.
+            let hasNextPage = members.contains { member in
+                member.key == "nextCursor" && !buffer[member.value].elementsEqual("null".utf8)
+            }
             var listed: [ListedTool] = []
             var kept: [Range<Int>] = []
             var removed: [String] = []
@@ -54,7 +60,9 @@ package enum ToolListFilter {
                 listed.append(tool)
                 if remove(tool) { removed.append(name) } else { kept.append(range) }
             }
-            guard !removed.isEmpty else { return Outcome(listed: listed, removed: [], frame: frame) }
+            guard !removed.isEmpty else {
+                return Outcome(listed: listed, removed: [], frame: frame, hasNextPage: hasNextPage)
+            }
             var output: [UInt8] = []
             output.reserveCapacity(frame.count)
             output.append(contentsOf: buffer[..<toolsRange.lowerBound])
@@ -65,7 +73,7 @@ package enum ToolListFilter {
             }
             output.append(UInt8(ascii: "]"))
             output.append(contentsOf: buffer[toolsRange.upperBound...])
-            return Outcome(listed: listed, removed: removed, frame: output)
+            return Outcome(listed: listed, removed: removed, frame: output, hasNextPage: hasNextPage)
         }
     }
 }

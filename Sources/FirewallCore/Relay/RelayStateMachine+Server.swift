@@ -57,7 +57,7 @@ extension RelayStateMachine {
                     noteServerInputRequired(message, tool: tool, origin: origin, now: now)
                 }
             } else if request.method == "tools/list", let range = message.resultRange {
-                guard let filtered = filterToolList(frame, resultRange: range, into: &actions) else {
+                guard let filtered = filterToolList(frame, resultRange: range, events: &events, into: &actions) else {
                     // An answer the filter cannot read could list denied tools: withhold it, say why.
                     actions.append(
                         .log(
@@ -167,7 +167,7 @@ extension RelayStateMachine {
     }
 
     private mutating func filterToolList(
-        _ frame: [UInt8], resultRange: Range<Int>, into actions: inout [RelayAction]
+        _ frame: [UInt8], resultRange: Range<Int>, events: inout [AuditEvent], into actions: inout [RelayAction]
     ) -> [UInt8]? {
         let policy = self.policy
         guard
@@ -184,7 +184,28 @@ extension RelayStateMachine {
                         .info, "hid denied tools from tools/list", ["mcp.tools": outcome.removed.joined(separator: ",")]
                     )))
         }
+        noteToolListing(outcome, events: &events, into: &actions)
         return outcome.frame
+    }
+
+    /// Collects the pages of the server's first complete tool list; once it is complete, records it
+    /// and warns about every rule whose literal tool name it does not contain (a typo is a hole).
+    private mutating func noteToolListing(
+        _ page: ToolListFilter.Outcome, events: inout [AuditEvent], into actions: inout [RelayAction]
+    ) {
+        guard !toolListing.complete else { return }
+        toolListing.tools += page.listed.lazy.map(\.name).prefix(ToolListing.limit - toolListing.tools.count)
+        toolListing.hidden += page.removed.prefix(ToolListing.limit - toolListing.hidden.count)
+        // A server that pages without end is checked against what it listed so far.
+        guard !page.hasNextPage || toolListing.tools.count >= ToolListing.limit else { return }
+        toolListing.complete = true
+        let findings = UnmatchedToolNames.check(policy, listed: toolListing.tools)
+        for finding in findings {
+            actions.append(
+                .log(RelayLog(.warning, finding.message, ["policy.rule": "\(finding.rule)", "mcp.tool": finding.name])))
+        }
+        events.append(
+            .toolsListed(.init(tools: toolListing.tools, hidden: toolListing.hidden, unmatchedRules: findings)))
     }
 
     private mutating func negotiatedRecord(_ frame: [UInt8], resultRange: Range<Int>) -> AuditEvent {

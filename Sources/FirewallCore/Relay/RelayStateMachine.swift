@@ -65,6 +65,8 @@ package struct RelayStateMachine: Sendable {
     var clientName: String?
     /// Remembered approvals.
     var grants = GrantTable()
+    /// The server's first complete tool list, page by page.
+    var toolListing = ToolListing()
     /// The time of the latest event, to turn the grants' wall-clock expiry into a monotonic deadline.
     var lastSeen: RelayTime
     /// Approved calls the server answered with its own `input_required`, by the server's `requestState`.
@@ -82,6 +84,14 @@ package struct RelayStateMachine: Sendable {
     var finished = false
     var calls = 0
     var counts = RelayCounts()
+
+    /// The pages of the server's first complete `tools/list`, bounded.
+    struct ToolListing: Sendable {
+        static let limit = 10_000
+        var tools: [String] = []
+        var hidden: [String] = []
+        var complete = false
+    }
 
     package init(policy: Policy, configuration: Configuration, startedAt: RelayTime) {
         self.policy = policy
