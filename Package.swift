@@ -18,6 +18,8 @@ let package = Package(
         // Already in the graph through Hummingbird; named for the approval page's request deadline.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // The webhook channel's HTTP client (URLSession would pull FoundationNetworking and libcurl in).
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .executableTarget(
@@ -32,6 +34,7 @@ let package = Package(
                 "FirewallClient",
                 "FirewallReport",
                 "FirewallHTTP",
+                "FirewallWebhook",
                 "ExampleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -72,6 +75,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/FirewallHTTP"
+        ),
+        .target(
+            name: "FirewallWebhook",
+            dependencies: [
+                "FirewallCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "FirewallWebhookTests",
+            dependencies: ["FirewallWebhook", "FirewallRelay", "FirewallCore", "FirewallTestSupport"]
         ),
         .target(name: "ExampleServer"),
         .executableTarget(

@@ -1,5 +1,6 @@
 import FirewallCore
 import FirewallRelay
+import FirewallWebhook
 
 /// The approval channels the policy configures (hooks), checked before the proxy starts.
 enum ApprovalChannelSetup {

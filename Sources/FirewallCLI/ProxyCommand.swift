@@ -2,6 +2,7 @@ import ArgumentParser
 import FirewallCore
 import FirewallHTTP
 import FirewallRelay
+import FirewallWebhook
 import Foundation
 import Logging
 import ServiceLifecycle

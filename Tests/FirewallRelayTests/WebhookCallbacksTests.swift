@@ -1,4 +1,5 @@
 import FirewallCore
+import FirewallTestSupport
 import Foundation
 import Testing
 

@@ -1,8 +1,9 @@
 import FirewallCore
+import FirewallTestSupport
 import Foundation
 import Testing
 
-@testable import FirewallRelay
+@testable import FirewallWebhook
 
 /// Asking through a webhook, against a local HTTP server that records what it is sent.
 @Suite(.timeLimit(.minutes(1)))

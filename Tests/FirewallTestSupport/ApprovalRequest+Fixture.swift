@@ -3,7 +3,7 @@ import Foundation
 
 extension ApprovalRequest {
     /// A request for `update_salary` decided by a one-rule policy, due `timeout` seconds from now.
-    static func fixture(
+    package static func fixture(
         id: String = "approval-1",
         arguments: JSONValue = .object([
             .init("employee_id", .string("E042")), .init("new_salary", .number("90000")),

@@ -1,10 +1,8 @@
+import AsyncHTTPClient
 import FirewallCore
 import Foundation
-import Synchronization
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 
 /// Asks through an HTTP endpoint (`approval.webhook`): a chat-ops bridge that shows the request to
 /// people and relays their answer.
@@ -24,8 +22,6 @@ package final class WebhookApprovalChannel: ApprovalChannel {
     /// The approvals waiting for a callback; verified with the same secret.
     package let callbacks: WebhookCallbacks
     private let secret: [UInt8]
-    private let session: URLSession
-    private let transfers: WebhookTransfers
 
     /// Reads the secret from `environment[webhook.secretEnvironmentVariable]`; throws when the URL is
     /// not http(s) or the secret is missing, so the proxy refuses to start rather than send unsigned
@@ -46,17 +42,6 @@ package final class WebhookApprovalChannel: ApprovalChannel {
         }
         self.secret = Array(secret.utf8)
         self.callbacks = WebhookCallbacks(secret: self.secret)
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-        configuration.urlCache = nil
-        configuration.httpCookieStorage = nil
-        configuration.httpShouldSetCookies = false
-        self.transfers = WebhookTransfers(limit: ApprovalAnswer.maxDocumentBytes)
-        self.session = URLSession(configuration: configuration, delegate: transfers, delegateQueue: nil)
-    }
-
-    deinit {
-        session.invalidateAndCancel()
     }
 
     private static func httpURL(_ text: String, role: String) throws(WebhookError) -> URL {
@@ -85,27 +70,20 @@ package final class WebhookApprovalChannel: ApprovalChannel {
         // Registered before the POST: a fast bridge may call back before its 202 has been read.
         let callback = callbackURL.map { _ in callbacks.register(request) }
         defer { if callback != nil { callbacks.withdraw(request.id) } }
-        let now = Posix.now()
+        let now = Date().timeIntervalSince1970
         let timestamp = String(Int64(now))
-        var http = URLRequest(url: url)
-        http.httpMethod = "POST"
-        http.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        http.setValue(timestamp, forHTTPHeaderField: WebhookSignature.timestampHeader)
-        http.setValue(
-            WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret),
-            forHTTPHeaderField: WebhookSignature.signatureHeader)
-        http.httpBody = Data(body)
-        // An idle limit beyond the approval deadline: the approval timeout decides (`timeout`, and
+        var http = HTTPClientRequest(url: url.absoluteString)
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: "application/json")
+        http.headers.add(name: WebhookSignature.timestampHeader, value: timestamp)
+        http.headers.add(
+            name: WebhookSignature.signatureHeader,
+            value: WebhookSignature.sign(body: body, timestamp: timestamp, secret: secret))
+        http.body = .bytes(ByteBuffer(bytes: body))
+        // A limit beyond the approval deadline: the approval timeout decides (`timeout`, and
         // `on_timeout: fail` applies), not the HTTP stack.
-        http.timeoutInterval = max(1, request.deadline - now) + 30
-        let task = session.dataTask(with: http)
-        let done = transfers.start(task)
-        task.resume()
-        let outcome = await withTaskCancellationHandler {
-            await done.value()
-        } onCancel: {
-            WebhookTransfers.cancel(task)
-        }
+        let limit = TimeAmount.seconds(Int64(max(1, request.deadline - now)) + 30)
+        let outcome = await Self.post(http, timeout: limit)
         guard let outcome else { return withdrawn }
         switch outcome {
         case .failed(let reason):
@@ -126,6 +104,43 @@ package final class WebhookApprovalChannel: ApprovalChannel {
         }
     }
 
+    /// How one POST ended.
+    enum Outcome: Sendable {
+        case answered(Int, [UInt8])
+        case tooLarge(Int)
+        case failed(String)
+    }
+
+    /// Sends one request on a client of its own: no cookies, no cache, no redirects (a signed request
+    /// goes only where the policy says), the body read up to the decision document's limit. Nil when
+    /// the task was cancelled (the call was withdrawn).
+    static func post(_ request: HTTPClientRequest, timeout: TimeAmount) async -> Outcome? {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        configuration.decompression = .disabled
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let outcome: Outcome?
+        do {
+            let response = try await client.execute(request, timeout: timeout)
+            let status = Int(response.status.code)
+            do {
+                let body = try await response.body.collect(upTo: ApprovalAnswer.maxDocumentBytes)
+                outcome = .answered(status, Array(buffer: body))
+            } catch is NIOTooManyBytesError {
+                outcome = .tooLarge(status)
+            }
+        } catch {
+            outcome = Task.isCancelled ? nil : .failed(describe(error))
+        }
+        try? await client.shutdown()
+        return outcome
+    }
+
+    /// A transport error as a person reads it.
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError { return "\(error)" }
+        return String(describing: error)
+    }
+
     private var withdrawn: ApprovalResponse {
         ApprovalResponse(
             outcome: .cancelled, approver: Approver(kind: .policy, channel: name),
@@ -140,78 +155,5 @@ package struct WebhookError: Error, Sendable, CustomStringConvertible {
 
     init(_ message: String) {
         self.message = message
-    }
-}
-
-/// The session delegate: collects each response body up to a limit, refuses redirects (a signed
-/// request goes only where the policy says) and reports each transfer's end once.
-final class WebhookTransfers: NSObject, URLSessionDataDelegate, Sendable {
-    enum Outcome: Sendable {
-        case answered(Int, [UInt8])
-        case tooLarge(Int)
-        case failed(String)
-    }
-
-    private struct Transfer {
-        var body: [UInt8] = []
-        var overflow = false
-        var done: OneShot<Outcome>
-    }
-
-    private let limit: Int
-    private let transfers = Mutex<[Int: Transfer]>([:])
-
-    init(limit: Int) {
-        self.limit = limit
-    }
-
-    /// Follows `task` from before it is resumed.
-    func start(_ task: URLSessionTask) -> OneShot<Outcome> {
-        let done = OneShot<Outcome>()
-        transfers.withLock { $0[task.taskIdentifier] = Transfer(done: done) }
-        return done
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let overflowed = transfers.withLock { transfers -> Transfer? in
-            guard var transfer = transfers[dataTask.taskIdentifier], !transfer.overflow else { return nil }
-            transfer.body.append(contentsOf: data)
-            transfer.overflow = transfer.body.count > limit
-            if transfer.overflow { transfer.body = [] }
-            transfers[dataTask.taskIdentifier] = transfer
-            return transfer.overflow ? transfer : nil
-        }
-        guard let overflowed else { return }
-        // Answer at once (an endless body never completes) and stop the transfer off this queue:
-        // cancelling from the session's own delegate queue can wait behind the data still arriving.
-        let status = (dataTask.response as? HTTPURLResponse)?.statusCode ?? 0
-        overflowed.done.fulfil(.tooLarge(status))
-        Self.cancel(dataTask)
-    }
-
-    /// Cancels a transfer without blocking the caller (a task's cancellation handler, the delegate queue).
-    static func cancel(_ task: URLSessionTask) {
-        DispatchQueue.global().async { task.cancel() }
-    }
-
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
-    ) {
-        completionHandler(nil)
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let transfer = transfers.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
-        let status = (task.response as? HTTPURLResponse)?.statusCode
-        if transfer.overflow, let status {
-            transfer.done.fulfil(.tooLarge(status))
-        } else if let error {
-            transfer.done.fulfil(.failed(error.localizedDescription))
-        } else if let status {
-            transfer.done.fulfil(.answered(status, transfer.body))
-        } else {
-            transfer.done.fulfil(.failed("no HTTP response"))
-        }
     }
 }
