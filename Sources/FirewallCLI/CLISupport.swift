@@ -1,3 +1,4 @@
+import ArgumentParser
 import FirewallCore
 import Foundation
 import Logging
@@ -19,18 +20,36 @@ package enum ExitCodes {
 
 /// Process-wide logging set-up: everything goes to stderr, because stdout is the protocol channel.
 enum LoggingSetup {
+    /// How log lines look on stderr.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        /// swift-log's stream format, for people.
+        case text
+        /// One JSON object per line, for log shippers (`JSONLogHandler`).
+        case json
+    }
+
+    private static let format = LockedValue<Format?>(nil)
     private static let once: Void = {
-        let level =
-            ProcessInfo.processInfo.environment["MCP_FIREWALL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let environment = ProcessInfo.processInfo.environment
+        let level = environment["MCP_FIREWALL_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let chosen = format.withLock { $0 } ?? environment["MCP_FIREWALL_LOG_FORMAT"].flatMap(Format.init) ?? .text
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch chosen {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                StandardError.jsonLabel.withLock { $0 = $0 ?? label }
+                return JSONLogHandler(label: label, logLevel: level)
+            }
         }
     }()
 
-    /// A logger writing to stderr at `level` (or `MCP_FIREWALL_LOG_LEVEL`, default info).
-    static func logger(_ label: String, level: Logger.Level? = nil) -> Logger {
+    /// A logger writing to stderr at `level` (or `MCP_FIREWALL_LOG_LEVEL`, default info), in `format`
+    /// (or `MCP_FIREWALL_LOG_FORMAT`, default text). The first call sets the format for the process.
+    static func logger(_ label: String, level: Logger.Level? = nil, format: Format? = nil) -> Logger {
+        if let format { Self.format.withLock { $0 = $0 ?? format } }
         _ = once
         var logger = Logger(label: label)
         if let level { logger.logLevel = level }
@@ -75,7 +94,15 @@ enum PolicyFiles {
 
 /// Writes lines to stderr without buffering (stdout may be the protocol channel).
 enum StandardError {
+    /// Set under `--log-format json`: every line then goes out as a JSON log record of this label, so a
+    /// log shipper reads the proxy's stderr as one format.
+    static let jsonLabel = LockedValue<String?>(nil)
+
     static func write(_ line: String) {
+        if let label = jsonLabel.withLock({ $0 }) {
+            JSONLogHandler.write(label: label, level: .notice, message: line, source: "FirewallCLI", metadata: [:])
+            return
+        }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

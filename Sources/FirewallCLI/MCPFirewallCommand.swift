@@ -14,7 +14,7 @@ package struct MCPFirewallCommand: AsyncParsableCommand {
             or exited, 74 audit log failed during the session, 75 a call needed confirmation and nobody answered \
             (`unattended: fail` or `on_timeout: fail`).
             """,
-        version: "0.1.0",
+        version: BuildInfo.versionText,
         subcommands: [
             ProxyCommand.self, PolicyCommand.self, TestCommand.self, ReportCommand.self, DemoCommand.self,
             ExampleServerCommand.self,

@@ -53,6 +53,9 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(help: "Log line format on stderr: text, or json (one object per line; also: MCP_FIREWALL_LOG_FORMAT).")
+    var logFormat: LoggingSetup.Format?
+
     @Option(
         help: ArgumentHelp(
             "Serve a local approval page on this loopback address (127.0.0.1:PORT or [::1]:PORT; port 0 picks a free one).",
@@ -92,7 +95,8 @@ struct ProxyCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = LoggingSetup.logger("mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)))
+        let logger = LoggingSetup.logger(
+            "mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)), format: logFormat)
         let environment = ProcessInfo.processInfo.environment
         let loaded: Policy
         let environmentChoice: EnvironmentChoice
