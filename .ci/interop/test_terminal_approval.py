@@ -335,6 +335,12 @@ def test_approve_at_terminal(launch) -> None:
     assert approval["detail"] == "approved at the terminal", approval
     requested = [r for r in read_audit(proxy.audit) if r.get("event") == "approval_requested"]
     assert len(requested) == 1 and requested[0]["channel"] == "terminal" and requested[0]["timeout_ms"] == 30_000
+    # With a controlling terminal the start-up report says the terminal reaches a person, and the held
+    # call said where to answer it.
+    stderr = proxy.stderr_path.read_text(encoding="utf-8")
+    assert "terminal: yes, prompts on /dev/tty" in stderr, stderr
+    assert "no approval channel of this run reaches a person" not in stderr, stderr
+    assert "call waiting for approval: answer in the terminal (/dev/tty)" in stderr, stderr
 
 
 def test_always_at_terminal_remembers_for_the_session(launch) -> None:
