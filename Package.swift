@@ -103,8 +103,10 @@ let package = Package(
         .testTarget(
             name: "FirewallCLITests",
             dependencies: [
-                "FirewallCLI", "FirewallClient", "FirewallRelay", "FirewallCore", "FirewallTestSupport",
+                "FirewallCLI", "FirewallClient", "FirewallRelay", "FirewallCore", "FirewallHTTP", "FirewallTestSupport",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Golden"]
         ),

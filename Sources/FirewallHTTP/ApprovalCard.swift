@@ -26,7 +26,8 @@ package struct ApprovalCard: Sendable {
 
     /// The card for a call another proxy sent the approver.
     package init(_ submission: ApproverSubmission) {
-        id = submission.approvalID
+        // Every proxy numbers its approvals from 1: the board lists them under an id unique to the run.
+        id = submission.listedID
         binding = submission.binding
         deadline = submission.deadline
         label = submission.label

@@ -60,12 +60,19 @@ package enum ApprovalEvent: Sendable, Equatable {
     }
 
     /// The card for a call another proxy sent the approver: the same fields, plus `server_label` and
-    /// `pid`, so the page can tell the servers apart.
+    /// `pid`, so the page can tell the servers apart; `request.approval_id` is the id the board lists it
+    /// under (`ApproverSubmission.listedID`).
     package static func card(_ submission: ApproverSubmission) -> [UInt8] {
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("request")
-        writer.value(submission.request)
+        // The page answers by `approval_id`: it names the call as the board lists it.
+        var request = submission.request
+        if case .object(var members) = request, let index = members.firstIndex(where: { $0.key == "approval_id" }) {
+            members[index].value = .string(submission.listedID)
+            request = .object(members)
+        }
+        writer.value(request)
         writer.field("rule_text", submission.ruleText)
         writer.field("server_label", submission.label)
         writer.field("pid", submission.pid)

@@ -112,7 +112,7 @@ package final class ApproverSocketService: Service, Sendable {
             await withDiscardingTaskGroup { group in
                 group.addTask {
                     guard let form = await waiter.value() else { return }
-                    let reply = ApproverReply.answer(Self.answer(form, to: card))
+                    let reply = ApproverReply.answer(Self.answer(form, to: submission))
                     try? await outbound.write(ByteBuffer(bytes: reply.line()))
                 }
                 // The proxy withdraws by saying so or by closing; either ends the wait here.
@@ -127,10 +127,11 @@ package final class ApproverSocketService: Service, Sendable {
 
     /// The decision document for an answer from the page: it names the call and its binding, and an
     /// approver (the typed name, or the token holder when none was typed).
-    static func answer(_ form: DecisionForm, to card: ApprovalCard) -> ApprovalAnswer {
+    static func answer(_ form: DecisionForm, to submission: ApproverSubmission) -> ApprovalAnswer {
         ApprovalAnswer(
             decision: form.approve ? .approve : .deny, approver: form.approver ?? anonymousIdentity,
-            comment: form.comment, remember: form.remember, approvalID: card.id, binding: card.binding)
+            comment: form.comment, remember: form.remember, approvalID: submission.approvalID,
+            binding: submission.binding)
     }
 
     /// Identity recorded when the approver leaves the name empty: all we know is that they held the URL.

@@ -1,5 +1,6 @@
 /// What a proxy sends the machine's approver for one waiting call: one JSON line,
-/// `{"type": "request", "version": 1, "label", "pid", "rule_text", "deadline_ms", "request": <ApprovalRequest.json()>}`.
+/// `{"type": "request", "version": 1, "label", "pid", "rule_text", "deadline_ms", "run",
+/// "request": <ApprovalRequest.json()>}`.
 ///
 /// The approver shows it and answers with one `ApproverReply` line. The proxy withdraws the call by
 /// sending `{"type": "withdraw"}` or closing the connection. The approver trusts nothing in it for the
@@ -23,6 +24,8 @@ package struct ApproverSubmission: Sendable, Equatable {
     package var deadlineMilliseconds: Int
     /// The request document, as the proxy wrote it.
     package var request: JSONValue
+    /// The proxy run's random id (`ApprovalRequest.run`): approval ids are unique only within a run.
+    package var run: String
 
     /// The submission for `request` from the proxy with process id `pid` serving `label`.
     package init(request: ApprovalRequest, label: String, pid: Int) {
@@ -32,20 +35,26 @@ package struct ApproverSubmission: Sendable, Equatable {
         self.deadlineMilliseconds = Int((request.deadline * 1000).rounded(.down))
         // The document was written by our own writer: it always parses.
         self.request = (try? JSONParser.parse(request.json())) ?? .null
+        self.run = request.run
     }
 
-    private init(label: String, pid: Int, ruleText: String, deadlineMilliseconds: Int, request: JSONValue) {
+    private init(
+        label: String, pid: Int, ruleText: String, deadlineMilliseconds: Int, request: JSONValue, run: String
+    ) {
         self.label = label
         self.pid = pid
         self.ruleText = ruleText
         self.deadlineMilliseconds = deadlineMilliseconds
         self.request = request
+        self.run = run
     }
 
     /// The approval id the request carries.
     package var approvalID: String { request["approval_id"]?.stringValue ?? "" }
     /// The binding the request carries.
     package var binding: String { request["binding"]?.stringValue ?? "" }
+    /// The id the approver lists the call under, unique across proxies: the approval id and the run.
+    package var listedID: String { approvalID + "@" + run.prefix(16) }
     /// The deadline in Unix seconds.
     package var deadline: Double { Double(deadlineMilliseconds) / 1000 }
 
@@ -59,6 +68,7 @@ package struct ApproverSubmission: Sendable, Equatable {
         writer.field("pid", pid)
         writer.field("rule_text", ruleText)
         writer.field("deadline_ms", deadlineMilliseconds)
+        writer.field("run", run)
         writer.key("request")
         writer.value(request)
         writer.endObject()
@@ -91,15 +101,16 @@ package struct ApproverSubmission: Sendable, Equatable {
         }
         guard let label = value["label"]?.stringValue, let pid = value["pid"]?.doubleValue,
             let ruleText = value["rule_text"]?.stringValue, let deadline = value["deadline_ms"]?.doubleValue,
+            let run = value["run"]?.stringValue, run.count <= 200,
             let request = value["request"], case .object = request,
             let id = request["approval_id"]?.stringValue, !id.isEmpty, id.count <= 200,
             let binding = request["binding"]?.stringValue, !binding.isEmpty, binding.count <= 200,
             request["tool"]?.stringValue != nil
-        else { throw .malformed("a request needs label, pid, rule_text, deadline_ms and request") }
+        else { throw .malformed("a request needs label, pid, rule_text, deadline_ms, run and request") }
         return .request(
             ApproverSubmission(
                 label: ApprovalSummary.middleCut(label, limit: 80), pid: Int(pid), ruleText: ruleText,
-                deadlineMilliseconds: Int(deadline), request: request))
+                deadlineMilliseconds: Int(deadline), request: request, run: run))
     }
 }
 
