@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The approver's Unix domain socket listener.
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,8 +117,10 @@ let package = Package(
         .testTarget(
             name: "FirewallCLITests",
             dependencies: [
-                "FirewallCLI", "FirewallClient", "FirewallRelay", "FirewallCore", "FirewallTestSupport",
+                "FirewallCLI", "FirewallClient", "FirewallRelay", "FirewallCore", "FirewallHTTP", "FirewallTestSupport",
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Golden"]
         ),

@@ -1,4 +1,5 @@
 import FirewallCore
+import FirewallRelay
 import Foundation
 
 /// What `confirm` will do in this run, said once at start: which of the policy's approval channels can
@@ -48,6 +49,9 @@ struct ApprovalChannelReport: Equatable {
                         channel: channel, reachable: true,
                         detail: "posts to \(URLComponents(string: $0.url)?.host ?? $0.url)")
                 } ?? Line(channel: channel, reachable: false, detail: "no approval.webhook configured")
+            case .approver:
+                // `noteApprover` says more: whether the socket answered, and where it is.
+                return Line(channel: channel, reachable: false, detail: "mcp-firewall approver is not running")
             case .elicitation:
                 return Line(
                     channel: channel, reachable: false,
@@ -62,8 +66,24 @@ struct ApprovalChannelReport: Equatable {
         let client =
             policy.approvalChannelsInUse.contains(.elicitation)
             ? "unless the MCP client answers elicitation (known after initialize), " : ""
-        warning =
-            "no approval channel of this run reaches a person: \(client)every `confirm` will be denied. To answer them, add --approve-web 127.0.0.1:0 and open the URL it prints, configure approval.command, or start the proxy where /dev/tty can be opened"
+        warning = Self.noneReachable(client: client)
+    }
+
+    private static func noneReachable(client: String) -> String {
+        "no approval channel of this run reaches a person: \(client)every `confirm` will be denied. To answer them, run `mcp-firewall approver` before the client starts, add --approve-web 127.0.0.1:0 and open the URL it prints, configure approval.command, or start the proxy where /dev/tty can be opened"
+    }
+
+    /// Records how the approver channel stands: reachable when its socket answered at start.
+    mutating func noteApprover(_ channel: ApproverApprovalChannel?) {
+        guard let index = lines.firstIndex(where: { $0.channel == .approver }) else { return }
+        guard let channel else { return }
+        lines[index] =
+            channel.isAvailable
+            ? Line(channel: .approver, reachable: true, detail: "mcp-firewall approver answers on \(channel.path)")
+            : Line(
+                channel: .approver, reachable: false,
+                detail: "mcp-firewall approver is not running (\(channel.unavailableReason ?? channel.path))")
+        if channel.isAvailable { warning = nil }
     }
 
     /// The report as one line: `confirm` goes to … ; the others and why.

@@ -29,6 +29,16 @@ enum ApprovalChannelSetup {
         return channels
     }
 
+    /// The channel to the machine's approver, when a confirmation could go there; it probes the socket
+    /// once, now. Calls are labelled with the server's short name.
+    static func approverChannel(
+        _ policy: Policy, environment: [String: String], server: [String]
+    ) -> ApproverApprovalChannel? {
+        guard policy.approvalChannelsInUse.contains(.approver) else { return nil }
+        return ApproverApprovalChannel(
+            path: ApproverSocket.path(environment: environment), label: ServerLabel.make(argv: server))
+    }
+
     /// Variables no child process may inherit: the webhook's shared secret (whoever holds it can forge
     /// a human's approval).
     static func withheldEnvironment(_ approval: ApprovalSettings) -> Set<String> {
@@ -37,7 +47,9 @@ enum ApprovalChannelSetup {
 
     /// Notes for channels the policy lists that cannot be used in this run, so nobody waits for a
     /// prompt that will never appear.
-    static func unusable(_ approval: ApprovalSettings, webEnabled: Bool, terminalEnabled: Bool) -> [String] {
+    static func unusable(
+        _ approval: ApprovalSettings, webEnabled: Bool, terminalEnabled: Bool, approverRunning: Bool = false
+    ) -> [String] {
         guard let listed = approval.channels else { return [] }
         var notes: [String] = []
         for channel in listed {
@@ -48,6 +60,10 @@ enum ApprovalChannelSetup {
                 notes.append("approval.channels lists `terminal`, but prompting on the terminal is turned off")
             case .command where approval.command == nil:
                 notes.append("approval.channels lists `command`, but no approval.command is configured")
+            case .approver where !approverRunning:
+                notes.append(
+                    "approval.channels lists `approver`, but no `mcp-firewall approver` answered at start: it will not be asked"
+                )
             case .webhook where approval.webhook == nil:
                 notes.append("approval.channels lists `webhook`, but no approval.webhook is configured")
             default:

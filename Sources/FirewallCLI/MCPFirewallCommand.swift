@@ -16,7 +16,8 @@ package struct MCPFirewallCommand: AsyncParsableCommand {
             """,
         version: BuildInfo.versionText,
         subcommands: [
-            ProxyCommand.self, PolicyCommand.self, TestCommand.self, ReportCommand.self, DemoCommand.self,
+            ProxyCommand.self, ApproverCommand.self, PolicyCommand.self, TestCommand.self, ReportCommand.self,
+            DemoCommand.self,
             ExampleServerCommand.self,
         ]
     )

@@ -136,8 +136,10 @@ struct ProxyCommand: AsyncParsableCommand {
             StandardError.write("mcp-firewall: refusing to start: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)
         }
+        let approver = ApprovalChannelSetup.approverChannel(loaded, environment: environment, server: server)
         for note in ApprovalChannelSetup.unusable(
-            loaded.approval, webEnabled: approveWeb != nil, terminalEnabled: !configuration.disableTerminal)
+            loaded.approval, webEnabled: approveWeb != nil, terminalEnabled: !configuration.disableTerminal,
+            approverRunning: approver?.isAvailable ?? false)
         {
             StandardError.write("mcp-firewall: note: \(note)")
         }
@@ -150,15 +152,17 @@ struct ProxyCommand: AsyncParsableCommand {
             }
         }
         let terminal = TerminalApprovalChannel(disabled: configuration.disableTerminal)
-        let report = ApprovalChannelReport(
+        var report = ApprovalChannelReport(
             policy: loaded, terminalOpens: terminal.isAvailable, terminalDisabled: configuration.disableTerminal,
             webAddress: approveWeb)
+        report.noteApprover(approver)
         logger.info("\(report.summary)")
         if let warning = report.warning { logger.warning("\(warning)") }
         let session: ProxySession
         do {
             session = try await ProxySession.open(
-                configuration: configuration, channels: [terminal] + hooks + (web.map { [$0.channel] } ?? []),
+                configuration: configuration,
+                channels: [terminal] + hooks + (approver.map { [$0] } ?? []) + (web.map { [$0.channel] } ?? []),
                 logger: logger)
         } catch let error as AuditLogError {
             StandardError.write("mcp-firewall: refusing to start: \(error)")

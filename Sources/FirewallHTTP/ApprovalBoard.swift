@@ -17,6 +17,11 @@ package final class ApprovalBoard: Sendable {
         state.withLock { $0.open(request) }
     }
 
+    /// Shows `card` on every page; see `PendingApprovals.open`.
+    package func open(_ card: ApprovalCard) -> PendingApprovals.OpenAction {
+        state.withLock { $0.open(card) }
+    }
+
     /// Takes an answer; when it is accepted, the waiting channel receives it before this returns.
     package func answer(_ form: DecisionForm) -> PendingApprovals.AnswerAction {
         let now = Date().timeIntervalSince1970
@@ -52,7 +57,7 @@ package final class ApprovalBoard: Sendable {
     }
 
     /// The waiting calls, oldest first.
-    package var pendingRequests: [ApprovalRequest] { state.withLock { $0.pendingRequests } }
+    package var pendingCalls: [ApprovalCard] { state.withLock { $0.pendingCalls } }
 
     /// How many pages are watching.
     package var subscriberCount: Int { state.withLock { $0.subscriberCount } }

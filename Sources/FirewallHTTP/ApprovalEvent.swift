@@ -54,9 +54,37 @@ package enum ApprovalEvent: Sendable, Equatable {
         writer.key("request")
         writer.raw(request.json())
         writer.field("rule_text", ApprovalSummary.ruleText(request.decision))
+        arguments(request.arguments, deadline: Int((request.deadline * 1000).rounded(.down)), into: &writer)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// The card for a call another proxy sent the approver: the same fields, plus `server_label` and
+    /// `pid`, so the page can tell the servers apart; `request.approval_id` is the id the board lists it
+    /// under (`ApproverSubmission.listedID`).
+    package static func card(_ submission: ApproverSubmission) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("request")
+        // The page answers by `approval_id`: it names the call as the board lists it.
+        var request = submission.request
+        if case .object(var members) = request, let index = members.firstIndex(where: { $0.key == "approval_id" }) {
+            members[index].value = .string(submission.listedID)
+            request = .object(members)
+        }
+        writer.value(request)
+        writer.field("rule_text", submission.ruleText)
+        writer.field("server_label", submission.label)
+        writer.field("pid", submission.pid)
+        arguments(submission.request["arguments"] ?? .null, deadline: submission.deadlineMilliseconds, into: &writer)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static func arguments(_ arguments: JSONValue, deadline: Int, into writer: inout JSONWriter) {
         // What the page shows of the arguments: text made here, so numbers keep the client's literal
         // (no float rounding in the browser) and nested values are opened up leaf by leaf.
-        let (entries, hidden) = ApprovalSummary.argumentEntries(request.arguments)
+        let (entries, hidden) = ApprovalSummary.argumentEntries(arguments)
         writer.key("argument_view")
         writer.beginArray()
         for entry in entries {
@@ -67,8 +95,6 @@ package enum ApprovalEvent: Sendable, Equatable {
         }
         writer.endArray()
         writer.field("arguments_not_shown", hidden)
-        writer.field("deadline_ms", Int((request.deadline * 1000).rounded(.down)))
-        writer.endObject()
-        return writer.bytes
+        writer.field("deadline_ms", deadline)
     }
 }

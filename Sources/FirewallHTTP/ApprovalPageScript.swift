@@ -89,13 +89,14 @@ enum ApprovalPageScript {
             var item = el('li', 'call');
             item.setAttribute('data-approval-id', id);
             var heading = el('h2');
+            if (card.server_label) { heading.appendChild(el('span', 'server-label', visible(card.server_label))); }
             heading.appendChild(el('span', 'tool', visible(request.tool)));
             heading.appendChild(el('span', 'class', visible(request['class'])));
             heading.appendChild(el('span', 'time-left', timeLeft(card.deadline_ms)));
             item.appendChild(heading);
             var facts = el('dl', 'facts');
             field(facts, 'Approval', 'approval-id', visible(id));
-            field(facts, 'Server', 'server', visible(request.server));
+            field(facts, 'Server', 'server', visible(request.server) + (card.pid ? ' (proxy pid ' + card.pid + ')' : ''));
             field(facts, 'Rule', 'rule', visible(card.rule_text));
             field(facts, 'Reason', 'reason', visible(request.reason));
             facts.appendChild(el('dt', null, 'Arguments'));

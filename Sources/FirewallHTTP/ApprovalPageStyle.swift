@@ -13,6 +13,7 @@ enum ApprovalPageStyle {
         .call h2 { align-items: baseline; display: flex; flex-wrap: wrap; font-size: 1.1rem; gap: .75rem; margin: .2rem 0 .5rem; }
         .tool { font-family: ui-monospace, monospace; overflow-wrap: anywhere; }
         .class { border: 1px solid var(--line); border-radius: 4px; font-size: .8rem; padding: 0 .4rem; }
+        .server-label { background: var(--line); border-radius: 4px; font-size: .8rem; padding: 0 .4rem; }
         .time-left { font-size: .9rem; font-weight: normal; margin-left: auto; }
         .facts { display: grid; gap: .25rem .8rem; grid-template-columns: max-content 1fr; margin: 0 0 .6rem; }
         .facts dt { font-weight: 600; }

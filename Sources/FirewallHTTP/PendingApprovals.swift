@@ -59,8 +59,7 @@ package struct PendingApprovals: Sendable {
     }
 
     private struct Entry: Sendable {
-        var request: ApprovalRequest
-        var card: [UInt8]
+        var card: ApprovalCard
         var answer: OneShot<DecisionForm>
     }
 
@@ -80,20 +79,25 @@ package struct PendingApprovals: Sendable {
     }
 
     /// The waiting calls, oldest first.
-    package var pendingRequests: [ApprovalRequest] { pending.map(\.request) }
+    package var pendingCalls: [ApprovalCard] { pending.map(\.card) }
 
     /// How many pages are watching.
     package var subscriberCount: Int { subscribers.count }
 
-    /// Adds a call and shows it on every watching page.
+    /// Adds a call of this proxy and shows it on every watching page.
     package mutating func open(_ request: ApprovalRequest) -> OpenAction {
-        guard settled[request.id] == nil, !pending.contains(where: { $0.request.id == request.id }) else {
+        open(ApprovalCard(request))
+    }
+
+    /// Adds a call and shows it on every watching page.
+    package mutating func open(_ card: ApprovalCard) -> OpenAction {
+        guard settled[card.id] == nil, !pending.contains(where: { $0.card.id == card.id }) else {
             return .duplicate
         }
         guard pending.count < limits.maxPending else { return .full }
-        let entry = Entry(request: request, card: ApprovalEvent.card(request), answer: OneShot())
+        let entry = Entry(card: card, answer: OneShot())
         pending.append(entry)
-        publish(.added(entry.card))
+        publish(.added(card.bytes))
         return .wait(entry.answer)
     }
 
@@ -102,25 +106,25 @@ package struct PendingApprovals: Sendable {
     /// is refused as no longer waiting: the approval timeout is deciding that call, and the page must
     /// not report an approval the audit log will not show.
     package mutating func answer(_ form: DecisionForm, now: Double = -.infinity) -> AnswerAction {
-        guard let index = pending.firstIndex(where: { $0.request.id == form.approvalID }) else {
+        guard let index = pending.firstIndex(where: { $0.card.id == form.approvalID }) else {
             switch settled[form.approvalID] {
             case .approved?, .declined?: return .alreadyAnswered
             case .withdrawn?: return .noLongerWaiting
             case nil: return .unknown
             }
         }
-        let expected = Array(pending[index].request.binding.utf8)
+        let expected = Array(pending[index].card.binding.utf8)
         guard AccessToken.constantTimeEquals(Array(form.binding.utf8), expected) else { return .bindingMismatch }
-        guard now < pending[index].request.deadline else { return .noLongerWaiting }
+        guard now < pending[index].card.deadline else { return .noLongerWaiting }
         let entry = pending.remove(at: index)
-        settle(entry.request.id, form.approve ? .approved : .declined)
+        settle(entry.card.id, form.approve ? .approved : .declined)
         return .deliver(entry.answer)
     }
 
     /// Removes a call that stopped waiting (withdrawn, timed out); false when it was not waiting.
     @discardableResult
     package mutating func withdraw(_ approvalID: String) -> Bool {
-        guard let index = pending.firstIndex(where: { $0.request.id == approvalID }) else { return false }
+        guard let index = pending.firstIndex(where: { $0.card.id == approvalID }) else { return false }
         pending.remove(at: index)
         settle(approvalID, .withdrawn)
         return true
@@ -135,7 +139,7 @@ package struct PendingApprovals: Sendable {
         let id = nextSubscriber
         nextSubscriber += 1
         subscribers[id] = continuation
-        continuation.yield(.snapshot(pending.map(\.card)))
+        continuation.yield(.snapshot(pending.map(\.card.bytes)))
         return (id, stream)
     }
 

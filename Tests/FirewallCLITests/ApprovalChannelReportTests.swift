@@ -14,7 +14,7 @@ struct ApprovalChannelReportTests {
             policy: try Self.policy("version: 1\n"), terminalOpens: false, terminalDisabled: false, webAddress: nil)
         #expect(
             report.summary
-                == "approval channels: command: no, no approval.command configured; webhook: no, no approval.webhook configured; web: no, --approve-web not given; elicitation: no, known once the client says whether it answers elicitation; terminal: no, /dev/tty cannot be opened (no controlling terminal: desktop apps and the MCP Python SDK start servers without one)"
+                == "approval channels: command: no, no approval.command configured; webhook: no, no approval.webhook configured; approver: no, mcp-firewall approver is not running; web: no, --approve-web not given; elicitation: no, known once the client says whether it answers elicitation; terminal: no, /dev/tty cannot be opened (no controlling terminal: desktop apps and the MCP Python SDK start servers without one)"
         )
         let warning = try #require(report.warning)
         #expect(warning.contains("unless the MCP client answers elicitation"))

@@ -34,7 +34,7 @@ struct ApprovalSettingsTests {
 
     @Test func defaultsAskProxyOwnedChannelsFirstAndRememberForTheSession() throws {
         let approval = try loadPolicy("version: 1\n").approval
-        #expect(approval.channelOrder == [.command, .webhook, .web, .elicitation, .terminal])
+        #expect(approval.channelOrder == [.command, .webhook, .approver, .web, .elicitation, .terminal])
         #expect(approval.remember == .session)
         #expect(approval.onTimeout == .deny)
         #expect(!approval.race)

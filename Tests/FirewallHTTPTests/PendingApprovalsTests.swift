@@ -49,14 +49,14 @@ struct PendingApprovalsTests {
             Issue.record("a different call's binding was accepted")
             return
         }
-        #expect(state.pendingRequests.map(\.id) == ["a1"])
+        #expect(state.pendingCalls.map(\.id) == ["a1"])
         let answer = DecisionForm(approvalID: "a1", binding: request.binding, approve: true)
         guard case .deliver(let delivered) = state.answer(answer) else {
             Issue.record("the right answer was refused")
             return
         }
         #expect(delivered === waiter)
-        #expect(state.pendingRequests.isEmpty)
+        #expect(state.pendingCalls.isEmpty)
         guard case .alreadyAnswered = state.answer(answer) else {
             Issue.record("a second answer was not refused as already answered")
             return

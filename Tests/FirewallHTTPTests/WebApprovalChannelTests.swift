@@ -77,7 +77,7 @@ struct WebApprovalChannelTests {
         #expect(response.outcome == .cancelled)
         #expect(response.approver.kind == .policy)
         #expect(await iterator.next() == .removed(approvalID: "a9", reason: "withdrawn"))
-        #expect(board.pendingRequests.isEmpty)
+        #expect(board.pendingCalls.isEmpty)
         guard
             case .noLongerWaiting = board.answer(
                 DecisionForm(approvalID: "a9", binding: request.binding, approve: true))

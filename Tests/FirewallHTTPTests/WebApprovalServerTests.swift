@@ -125,7 +125,7 @@ struct WebApprovalServerTests {
                 arguments: .object([.init("employee_id", .string("E-1001")), .init("new_salary", .number("999999"))]))
             let response = try await live.decide(Fixtures.answer(request, binding: changed.binding))
             #expect(response.status == .preconditionFailed)
-            #expect(live.server.board.pendingRequests.map(\.id) == ["b1"])
+            #expect(live.server.board.pendingCalls.map(\.id) == ["b1"])
             task.cancel()
             #expect(await task.value.outcome == .cancelled)
         }
@@ -157,7 +157,7 @@ struct WebApprovalServerTests {
             #expect(
                 try await stream.next()
                     == StreamEvent(name: "remove", data: #"{"approval_id":"s2","reason":"withdrawn"}"#))
-            #expect(live.server.board.pendingRequests.isEmpty)
+            #expect(live.server.board.pendingCalls.isEmpty)
         }
     }
 

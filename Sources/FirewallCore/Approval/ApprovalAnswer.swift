@@ -24,6 +24,9 @@ package struct ApprovalAnswer: Sendable, Equatable {
             channel: "command", via: "the approval hook", document: "approval hook's answer")
         /// An answer in the body of a webhook's `200` response.
         package static let webhook = Source(channel: "webhook", via: "the webhook", document: "webhook's answer")
+        /// An answer from the machine's `mcp-firewall approver`, over its socket.
+        package static let approver = Source(
+            channel: "approver", via: "the approver", document: "approver's answer")
         /// An answer posted to the callback URL after a `202 Accepted`.
         package static let webhookCallback = Source(
             channel: "webhook", via: "the webhook", document: "webhook callback")

@@ -10,6 +10,8 @@ package struct ApprovalSettings: Sendable, Equatable {
         case terminal
         case command
         case webhook
+        /// The machine's `mcp-firewall approver`, reached through its socket in the user's runtime folder.
+        case approver
     }
 
     /// What an unanswered request becomes. Either way the call is denied.
@@ -80,8 +82,9 @@ package struct ApprovalSettings: Sendable, Equatable {
     }
 
     /// Channels in the order they are tried; the first available one is asked (all available ones
-    /// when `race` is set). Nil means the default order: `command`, `webhook`, `web`, `elicitation`,
-    /// `terminal` (configured proxy-owned channels first, the client's elicitation late).
+    /// when `race` is set). Nil means the default order: `command`, `webhook`, `approver`, `web`,
+    /// `elicitation`, `terminal` (configured proxy-owned channels first, then the user's approver when it
+    /// runs, the client's elicitation late).
     package var channels: [Channel]?
     /// Ask every available channel at once; the first answer wins and the others are withdrawn.
     package var race: Bool
@@ -97,7 +100,9 @@ package struct ApprovalSettings: Sendable, Equatable {
     package var command: CommandHook?
     package var webhook: Webhook?
 
-    package static let defaultChannelOrder: [Channel] = [.command, .webhook, .web, .elicitation, .terminal]
+    package static let defaultChannelOrder: [Channel] = [
+        .command, .webhook, .approver, .web, .elicitation, .terminal,
+    ]
 
     package init(
         channels: [Channel]? = nil, race: Bool = false, timeout: Duration = .seconds(120), onTimeout: OnTimeout = .deny,

@@ -76,6 +76,7 @@ extension RelayStateMachine {
         case .web: "the approval page"
         case .command: "the approval.command hook"
         case .webhook: "the approval.webhook"
+        case .approver: "the approver page (mcp-firewall approver)"
         case nil: channel
         }
     }
