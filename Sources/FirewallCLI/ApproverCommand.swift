@@ -36,6 +36,9 @@ struct ApproverCommand: AsyncParsableCommand {
     @Option(help: "Log level on stderr: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String?
 
+    @Option(help: "Log line format on stderr: text, or json (one object per line; also: MCP_FIREWALL_LOG_FORMAT).")
+    var logFormat: LoggingSetup.Format?
+
     func validate() throws {
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("unknown --log-level `\(logLevel)`")
@@ -50,7 +53,8 @@ struct ApproverCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = LoggingSetup.logger("mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)))
+        let logger = LoggingSetup.logger(
+            "mcp-firewall", level: logLevel.flatMap(Logger.Level.init(rawValue:)), format: logFormat)
         let environment = ProcessInfo.processInfo.environment
         let socketPath = ApproverSocket.path(environment: environment)
         do {
