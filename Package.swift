@@ -141,7 +141,8 @@ let package = Package(
         .testTarget(
             name: "FirewallHTTPTests",
             dependencies: [
-                "FirewallHTTP", "FirewallCore", .product(name: "Hummingbird", package: "hummingbird"),
+                "FirewallHTTP", "FirewallCore", "FirewallTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

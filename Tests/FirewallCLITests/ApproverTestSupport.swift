@@ -1,5 +1,6 @@
 import FirewallCore
 import FirewallHTTP
+import FirewallTestSupport
 import Foundation
 import Testing
 
@@ -114,25 +115,7 @@ final class ApproverProcess: @unchecked Sendable {
 
 /// One HTTP/1.1 exchange over a fresh loopback connection (`Connection: close`), on a thread.
 enum HTTP {
-    static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
-        return fd
-    }
+    static func connect(port: Int) throws -> Int32 { try Loopback.connect(port: port, receiveTimeout: 20) }
 
     /// Sends `head` (request line and headers, each ending in CRLF) and `body`; reads to end of file.
     static func exchange(port: Int, _ head: String, body: String = "") async throws -> (status: Int, body: String) {

@@ -1,4 +1,5 @@
 import FirewallHTTP
+import FirewallTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import FirewallCore
 import FirewallHTTP
+import FirewallTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -220,28 +221,5 @@ final class EventStreamReader: @unchecked Sendable {
 extension Array where Element == UInt8 {
     fileprivate func ends(with suffix: [UInt8]) -> Bool {
         count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
-    }
-}
-
-/// Raw TCP to the live server, for what `URLSession` cannot do (read a stream byte by byte, trickle).
-enum Loopback {
-    /// A socket connected to 127.0.0.1:`port`; the caller closes it.
-    static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EIO) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
-        return fd
     }
 }
