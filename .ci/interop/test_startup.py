@@ -29,7 +29,8 @@ async def test_without_a_terminal_the_proxy_says_confirmations_will_be_denied(pr
     proxy.params.env = {}  # no MCP_FIREWALL_NO_TTY: the terminal is tried, and the new session has none
     stderr, _ = await _run(proxy)
     assert "terminal: no, /dev/tty cannot be opened" in stderr, stderr
-    assert "no approval channel of this run reaches a person" in stderr, stderr
+    # hr.yaml may ask the client, so nothing is said before initialize; then the proxy knows.
+    assert "no approval channel of this run reaches a person" not in stderr, stderr
     # This client declares no elicitation capability: once it has said so, the proxy says what follows.
     assert "the client does not answer elicitation and no other approval channel reaches a person" in stderr, stderr
 

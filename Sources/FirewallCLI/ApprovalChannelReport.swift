@@ -59,19 +59,17 @@ struct ApprovalChannelReport: Equatable {
             }
         }
         let reachable = lines.contains { $0.reachable }
-        guard policy.mayConfirm, !reachable else {
+        // When the client may be asked, only `initialize` tells whether anyone can answer: the session
+        // warns then (RelayStateMachine), instead of a false alarm here for a client that does answer.
+        guard policy.mayConfirm, !reachable, !policy.approvalChannelsInUse.contains(.elicitation) else {
             warning = nil
             return
         }
-        let client =
-            policy.approvalChannelsInUse.contains(.elicitation)
-            ? "unless the MCP client answers elicitation (known after initialize), " : ""
-        warning = Self.noneReachable(client: client)
+        warning = Self.noneReachable
     }
 
-    private static func noneReachable(client: String) -> String {
-        "no approval channel of this run reaches a person: \(client)every `confirm` will be denied. To answer them, run `mcp-firewall approver` before the client starts, add --approve-web 127.0.0.1:0 and open the URL it prints, configure approval.command, or start the proxy where /dev/tty can be opened"
-    }
+    private static let noneReachable =
+        "no approval channel of this run reaches a person: every `confirm` will be denied. \(RelayStateMachine.howToAnswerConfirmations)"
 
     /// Records how the approver channel stands: reachable when its socket answered at start.
     mutating func noteApprover(_ channel: ApproverApprovalChannel?) {

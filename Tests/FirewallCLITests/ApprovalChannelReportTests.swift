@@ -9,16 +9,20 @@ struct ApprovalChannelReportTests {
         try PolicyLoader.load(text: text, path: "p.yaml").policy
     }
 
-    @Test func withNoTerminalAndNoPageItWarnsThatConfirmationsWillBeDenied() throws {
+    @Test func withNoChannelReachableItWarnsOnlyWhenTheClientCannotBeAsked() throws {
         let report = ApprovalChannelReport(
             policy: try Self.policy("version: 1\n"), terminalOpens: false, terminalDisabled: false, webAddress: nil)
         #expect(
             report.summary
                 == "approval channels: command: no, no approval.command configured; webhook: no, no approval.webhook configured; approver: no, mcp-firewall approver is not running; web: no, --approve-web not given; elicitation: no, known once the client says whether it answers elicitation; terminal: no, /dev/tty cannot be opened (no controlling terminal: desktop apps and the MCP Python SDK start servers without one)"
         )
-        let warning = try #require(report.warning)
-        #expect(warning.contains("unless the MCP client answers elicitation"))
-        #expect(warning.contains("every `confirm` will be denied"))
+        // The client may answer: only `initialize` tells, and the session warns then if it does not.
+        #expect(report.warning == nil)
+        let withoutClient = ApprovalChannelReport(
+            policy: try Self.policy("version: 1\napproval: {channels: [web, terminal]}\n"), terminalOpens: false,
+            terminalDisabled: false, webAddress: nil)
+        let warning = try #require(withoutClient.warning)
+        #expect(warning.hasPrefix("no approval channel of this run reaches a person: every `confirm` will be denied"))
         #expect(warning.contains("--approve-web 127.0.0.1:0"))
     }
 

@@ -151,6 +151,10 @@ extension RelayStateMachine {
     }
 
     /// Notes what the client can do, from `initialize` (2025-11-25) params.
+    /// What a user can do when nobody can answer a `confirm`.
+    package static let howToAnswerConfirmations =
+        "To answer them, run `mcp-firewall approver` before the client starts, add --approve-web 127.0.0.1:0 and open the URL it prints, configure approval.command, or start the proxy where /dev/tty can be opened"
+
     /// Says, once the client has, whether confirmations can be asked in it, and warns when nobody at
     /// all can answer them.
     private mutating func noteClientCapabilities(_ params: JSONValue?, into actions: inout [RelayAction]) {
@@ -169,7 +173,7 @@ extension RelayStateMachine {
                 .log(
                     RelayLog(
                         .warning,
-                        "the client does not answer elicitation and no other approval channel reaches a person: every `confirm` will be denied",
+                        "the client does not answer elicitation and no other approval channel reaches a person: every `confirm` will be denied. \(Self.howToAnswerConfirmations)",
                         ["client": client])))
         }
     }
