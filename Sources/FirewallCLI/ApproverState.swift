@@ -26,10 +26,10 @@ struct ApproverState: Equatable {
     static func load(_ path: String) -> ApproverState? {
         guard let data = FileManager.default.contents(atPath: path),
             let value = try? JSONParser.parse(Array(data)),
-            let port = value["port"]?.doubleValue, let token = value["token"]?.stringValue,
-            (1...65535).contains(Int(port)), Base64URL.decode(token)?.count == 32
+            let port = value["port"]?.doubleValue.flatMap(Int.init(exactly:)), let token = value["token"]?.stringValue,
+            (1...65535).contains(port), Base64URL.decode(token)?.count == 32
         else { return nil }
-        return ApproverState(port: Int(port), token: token)
+        return ApproverState(port: port, token: token)
     }
 
     /// Writes the state (mode 0600, replacing the file atomically).

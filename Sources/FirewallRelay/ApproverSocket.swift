@@ -9,7 +9,12 @@ import Darwin
 
 /// Where the machine's approver listens, and connecting to it: a Unix domain socket in a folder only
 /// this user can use, `$XDG_RUNTIME_DIR/mcp-firewall/approver.sock`, else
-/// `$TMPDIR/mcp-firewall-$UID/approver.sock` (`/tmp` when `TMPDIR` is unset).
+/// `/run/user/$UID/mcp-firewall/approver.sock` when that runtime folder is ours, else
+/// `/tmp/mcp-firewall-$UID/approver.sock`.
+///
+/// The fallbacks read nothing from the environment on purpose: MCP SDK clients start servers with only
+/// HOME, LOGNAME, PATH, SHELL, TERM and USER, so a proxy they launch has no `XDG_RUNTIME_DIR` (or
+/// `TMPDIR`) while the approver, started from a shell or a systemd user unit, has them.
 package enum ApproverSocket {
     /// Why the socket's folder cannot be used.
     package struct FolderError: Error, Sendable, CustomStringConvertible {
@@ -21,8 +26,12 @@ package enum ApproverSocket {
         if let runtime = environment["XDG_RUNTIME_DIR"], !runtime.isEmpty {
             return trimmed(runtime) + "/mcp-firewall"
         }
-        let temporary = environment["TMPDIR"].flatMap { $0.isEmpty ? nil : trimmed($0) } ?? "/tmp"
-        return temporary + "/mcp-firewall-\(getuid())"
+        let userRuntime = "/run/user/\(getuid())"
+        var info = stat()
+        if lstat(userRuntime, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR, info.st_uid == getuid() {
+            return userRuntime + "/mcp-firewall"
+        }
+        return "/tmp/mcp-firewall-\(getuid())"
     }
 
     /// The socket's path for `environment`.
@@ -56,8 +65,9 @@ package enum ApproverSocket {
         }
     }
 
-    /// A connected stream socket to `path` (blocking, close-on-exec), or why not. Connecting
-    /// to a Unix domain socket never waits: it succeeds, or fails at once when nobody listens.
+    /// A connected stream socket to `path` (blocking once connected, close-on-exec), or why not. The
+    /// connect itself never waits: on Linux a blocking connect to a listener whose accept queue is full
+    /// (a suspended approver) waits without end, so it runs non-blocking and a full queue is `EAGAIN`.
     package static func connect(_ path: String) -> Result<Int32, POSIXError> {
         var address = sockaddr_un()
         let bytes = Array(path.utf8)
@@ -79,6 +89,8 @@ package enum ApproverSocket {
         var noSignal: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &noSignal, socklen_t(MemoryLayout<Int32>.size))
         #endif
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                 systemConnect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
@@ -89,6 +101,7 @@ package enum ApproverSocket {
             Posix.close(fd)
             return .failure(error)
         }
+        _ = fcntl(fd, F_SETFL, flags)
         return .success(fd)
     }
 

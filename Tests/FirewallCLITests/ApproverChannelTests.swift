@@ -11,6 +11,15 @@ import Testing
 /// withdrawn, and the approver going away.
 @Suite(.timeLimit(.minutes(1)))
 struct ApproverChannelTests {
+    /// A proxy an MCP SDK client starts gets no XDG_RUNTIME_DIR or TMPDIR: without the first, the
+    /// socket's place must not depend on the environment, or it and the approver look in different places.
+    @Test func withoutARuntimeFolderTheSocketsPlaceDoesNotDependOnTheEnvironment() {
+        let bare = ApproverSocket.folder(environment: [:])
+        #expect(ApproverSocket.folder(environment: ["TMPDIR": "/elsewhere"]) == bare)
+        #expect(bare == "/run/user/\(getuid())/mcp-firewall" || bare == "/tmp/mcp-firewall-\(getuid())")
+        #expect(ApproverSocket.folder(environment: ["XDG_RUNTIME_DIR": "/run/x/"]) == "/run/x/mcp-firewall")
+    }
+
     static let quiet = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
 
     static func request(id: String = "a-1") throws -> ApprovalRequest {

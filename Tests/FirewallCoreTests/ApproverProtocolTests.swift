@@ -33,6 +33,10 @@ struct ApproverProtocolTests {
     @Test(arguments: [
         #"{"type":"answer"}"#, #"{"type":"request","version":2}"#, #"{"type":"request","version":1,"label":"x"}"#,
         "not json",
+        // Numbers no Int holds are refused, not trapped on (a peer could otherwise end the approver).
+        #"{"type":"request","version":1e999}"#, #"{"type":"request","version":-1e300}"#,
+        #"{"type":"request","version":1,"label":"x","pid":1e300,"rule_text":"r","deadline_ms":1,"run":"r","request":{"approval_id":"a","binding":"b","tool":"t"}}"#,
+        #"{"type":"request","version":1,"label":"x","pid":1,"rule_text":"r","deadline_ms":1e999,"run":"r","request":{"approval_id":"a","binding":"b","tool":"t"}}"#,
     ])
     func aLineThatIsNotARequestOrWithdrawalIsRefused(line: String) {
         #expect(throws: ApproverProtocolError.self) { try ApproverSubmission.parse(bytes(line)) }

@@ -96,11 +96,13 @@ package struct ApproverSubmission: Sendable, Equatable {
         case "request": break
         default: throw .malformed("`type` must be \"request\" or \"withdraw\"")
         }
-        guard let version = value["version"]?.doubleValue, Int(version) == Self.version else {
+        // `Int(_:)` of a Double traps on infinity, NaN or out of range: a peer's `1e999` must not end the approver.
+        guard let version = value["version"]?.doubleValue.flatMap(Int.init(exactly:)), version == Self.version else {
             throw .malformed("unsupported protocol version (this approver speaks version \(Self.version))")
         }
-        guard let label = value["label"]?.stringValue, let pid = value["pid"]?.doubleValue,
-            let ruleText = value["rule_text"]?.stringValue, let deadline = value["deadline_ms"]?.doubleValue,
+        guard let label = value["label"]?.stringValue, let pid = value["pid"]?.doubleValue.flatMap(Int.init(exactly:)),
+            let ruleText = value["rule_text"]?.stringValue,
+            let deadline = value["deadline_ms"]?.doubleValue.flatMap(Int.init(exactly:)),
             let run = value["run"]?.stringValue, run.count <= 200,
             let request = value["request"], case .object = request,
             let id = request["approval_id"]?.stringValue, !id.isEmpty, id.count <= 200,
@@ -109,8 +111,8 @@ package struct ApproverSubmission: Sendable, Equatable {
         else { throw .malformed("a request needs label, pid, rule_text, deadline_ms, run and request") }
         return .request(
             ApproverSubmission(
-                label: ApprovalSummary.middleCut(label, limit: 80), pid: Int(pid), ruleText: ruleText,
-                deadlineMilliseconds: Int(deadline), request: request, run: run))
+                label: ApprovalSummary.middleCut(label, limit: 80), pid: pid, ruleText: ruleText,
+                deadlineMilliseconds: deadline, request: request, run: run))
     }
 }
 
