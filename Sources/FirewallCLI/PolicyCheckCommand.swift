@@ -69,6 +69,7 @@ struct PolicyCheckCommand: AsyncParsableCommand {
         let (files, problems) = InputFolders.expand(toolsFrom, extensions: [".jsonl"])
         for problem in problems { StandardError.write("error: --tools-from \(problem.path): \(problem.message)") }
         var tools: [String] = []
+        var seen: Set<String> = []
         var unreadable = !problems.isEmpty
         for file in files {
             guard let data = FileManager.default.contents(atPath: file.path) else {
@@ -78,7 +79,7 @@ struct PolicyCheckCommand: AsyncParsableCommand {
             }
             let (names, diagnostics) = RecordedToolLists.read(Array(data), path: file.path)
             PolicyFiles.report(diagnostics)
-            tools += names.filter { !tools.contains($0) }
+            tools += names.filter { seen.insert($0).inserted }
         }
         if unreadable { throw ExitCode(ExitCodes.policyOrAudit) }
         return tools

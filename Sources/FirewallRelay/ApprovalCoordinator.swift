@@ -71,8 +71,8 @@ package final class ApprovalCoordinator: Service, Sendable {
                     group.addTask { await Self.process(job) }
                 }
             }
-        } onGracefulShutdown: { [submissions] in
-            submissions.finish()
+        } onGracefulShutdown: { [self] in
+            finish()
         }
     }
 

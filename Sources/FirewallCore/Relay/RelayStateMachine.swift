@@ -109,9 +109,10 @@ package struct RelayStateMachine: Sendable {
     /// The monotonic time by which `tick` must be delivered: the earliest approval timeout or expiry
     /// of a remembered approval (grants expire by the wall clock, read through the last event's time).
     package var nextDeadline: Double? {
+        // Asked after every batch: no array is built for the two candidates.
         let timeout = held.values.lazy.map(\.timeoutAt).min()
-        let expiry = grants.nextExpiry.map { $0 - lastSeen.wall + lastSeen.monotonic }
-        return [timeout, expiry].compactMap { $0 }.min()
+        guard let expiry = grants.nextExpiry.map({ $0 - lastSeen.wall + lastSeen.monotonic }) else { return timeout }
+        return timeout.map { min($0, expiry) } ?? expiry
     }
 
     /// Applies one event, appending what must happen next to `actions`.
