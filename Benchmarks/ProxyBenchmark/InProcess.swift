@@ -5,7 +5,7 @@ import Foundation
 /// The firewall's own CPU cost per allowed call, without processes, pipes or syscalls: one client
 /// frame and its answer through the gate (`RelayStateMachine.clientInput`/`serverInput`, as the
 /// reader threads run it), the state machine (as the session loop runs it) and the audit encoder
-/// (every record the call produces, encoded as the loop encodes them). Writing the bytes is left out:
+/// (every record the call produces, encoded and chained as the loop records them). Writing the bytes is left out:
 /// that happens on the writer threads, one `writev` per batch under load.
 enum InProcessCost {
     static func measure(
@@ -16,7 +16,7 @@ enum InProcessCost {
         var machine = RelayStateMachine(
             policy: policy, configuration: .init(serverDescription: "bench"),
             startedAt: RelayTime(wall: 0, monotonic: 0))
-        var encoder = AuditRecordEncoder(sessionID: "bench")
+        var recorder = AuditRecorder(sessionID: "bench")
         let result = Array(
             #"{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"E-1001  Ada Lovelace  engineering  Principal Engineer"}],"isError":false}}"#
                 .utf8
@@ -44,7 +44,9 @@ enum InProcessCost {
             for action in actions {
                 switch action {
                 case .audit(let events):
-                    for record in events { auditBytes += encoder.encode(record, time: now.wall).count }
+                    var batch = AuditRecorder.Batch()
+                    for record in events { recorder.record(record, at: now, into: &batch) }
+                    for line in batch.lines { auditBytes += line.count }
                 case .sendToServer: if isCall { forwarded += 1 }
                 case .sendToClient: if !isCall { answered += 1 }
                 default: break

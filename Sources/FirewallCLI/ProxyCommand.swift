@@ -41,8 +41,31 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(help: "Largest payload embedded whole in the audit log; larger ones are kept as a prefix and SHA-256.")
     var auditPayloadLimit: Int = 64 << 10
 
-    @Flag(help: "fdatasync the audit log after every record batch (survives power loss; slower).")
-    var auditSync = false
+    @Option(
+        help: ArgumentHelp(
+            "Which audit batches are forced to disk (fdatasync) before the proxy goes on: always, decisions (decisions, approval requests, checkpoints, session start and end) or never.",
+            valueName: "MODE"))
+    var auditSync: AuditSyncChoice = .decisions
+
+    @Option(
+        help: ArgumentHelp(
+            "Ed25519 private key (PEM, from `mcp-firewall audit keygen`) that signs the audit chain's checkpoints; refused if group or others can read it.",
+            valueName: "PATH"))
+    var auditSigningKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A file every checkpoint record is also appended to (keep it where the proxy's log can be cut but it cannot: another user, mount or machine); `audit verify --anchor` then shows a cut tail or a deleted session.",
+            valueName: "FILE"))
+    var auditAnchor: String?
+
+    @Option(help: ArgumentHelp("At most this many audit records between two checkpoints.", valueName: "N"))
+    var auditCheckpointRecords: Int = 1000
+
+    @Option(
+        help: ArgumentHelp(
+            "At most this many seconds between a record and the checkpoint that covers it.", valueName: "SECONDS"))
+    var auditCheckpointSeconds: Double = 60
 
     @Option(help: "Seconds the server gets to exit after its stdin closes, and again after SIGTERM.")
     var gracePeriod: Double = 2
@@ -79,6 +102,14 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
         guard auditPayloadLimit >= 0 else { throw ValidationError("--audit-payload-limit cannot be negative") }
+        guard auditCheckpointRecords > 0 else { throw ValidationError("--audit-checkpoint-records must be at least 1") }
+        guard auditCheckpointSeconds > 0, auditCheckpointSeconds.isFinite else {
+            throw ValidationError("--audit-checkpoint-seconds must be a positive number")
+        }
+        if let auditAnchor, auditAnchor.contains("://") {
+            throw ValidationError(
+                "--audit-anchor takes a file for now; sending checkpoints to a URL is not built yet (see the README)")
+        }
         guard gracePeriod > 0, gracePeriod <= 600 else {
             throw ValidationError("--grace-period must be more than 0 and at most 600 seconds")
         }
@@ -112,8 +143,12 @@ struct ProxyCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.policyOrAudit)
         }
         let auditPath: String
+        let signingKey: AuditSigningKey?
         do {
             auditPath = try AuditLocation.resolve(audit, environment: environment)
+            signingKey = try auditSigningKey.map { path throws(AuditKeyFiles.Failure) in
+                try AuditKeyFiles.signingKey(at: path)
+            }
         } catch {
             StandardError.write("mcp-firewall: refusing to start: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)
@@ -121,11 +156,16 @@ struct ProxyCommand: AsyncParsableCommand {
         var configuration = ProxyConfiguration(
             serverArgv: server, policy: loaded, auditPath: auditPath,
             environment: environmentChoice.name,
-            maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit, auditSync: auditSync,
+            maxMessageBytes: maxMessageBytes, auditPayloadLimit: auditPayloadLimit,
+            auditSync: AuditSyncMode(rawValue: auditSync.rawValue) ?? .decisions,
             gracePeriod: .milliseconds(Int64(gracePeriod * 1000)),
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
         )
         configuration.environmentSource = environmentChoice.source.rawValue
+        configuration.auditSigningKey = signingKey
+        configuration.auditAnchorPath = auditAnchor
+        configuration.auditCheckpoints.records = auditCheckpointRecords
+        configuration.auditCheckpoints.seconds = auditCheckpointSeconds
         configuration.withheldEnvironment = ApprovalChannelSetup.withheldEnvironment(loaded.approval)
         logger.info("session \(environmentChoice)", metadata: ["policy.environment": "\(environmentChoice.name)"])
         let hooks: [any ApprovalChannel]
@@ -209,6 +249,11 @@ struct ProxyCommand: AsyncParsableCommand {
         let code = session.outcome?.exitCode ?? ExitCodes.serverUnavailable
         if code != 0 { throw ExitCode(code) }
     }
+}
+
+/// `--audit-sync`'s values (`AuditSyncMode`'s).
+enum AuditSyncChoice: String, ExpressibleByArgument, CaseIterable {
+    case always, decisions, never
 }
 
 /// Where the audit log goes when `--audit` is not given, and making sure its folder exists.

@@ -10,3 +10,12 @@ extension AuditWriter: Service {
         await close()
     }
 }
+
+/// The anchor's writer as a service (none when there is no anchor): it stops with the audit log.
+struct AnchorService: Service {
+    let anchor: AuditWriter?
+
+    func run() async {
+        if let anchor { await anchor.run() } else { try? await gracefulShutdown() }
+    }
+}

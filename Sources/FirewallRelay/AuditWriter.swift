@@ -6,6 +6,24 @@ import Synchronization
 import Glibc
 #endif
 
+/// Which audit batches must reach stable storage (`fdatasync`) before they count as written.
+package enum AuditSyncMode: String, Sendable, CaseIterable {
+    /// Every batch: survives power loss, costs a disk flush per batch.
+    case always
+    /// Batches holding a decision, an approval request, a checkpoint or a session's start or end.
+    case decisions
+    /// None: the kernel writes them back when it will (a crash of the proxy loses nothing; power loss may).
+    case never
+
+    func syncs(decisive: Bool) -> Bool {
+        switch self {
+        case .always: true
+        case .decisions: decisive
+        case .never: false
+        }
+    }
+}
+
 /// The one writer of an audit log file: sessions enqueue encoded records, a dedicated thread appends them.
 ///
 /// Every session on a file shares its writer (the HTTP listener runs many on one log); each session
@@ -25,6 +43,8 @@ package final class AuditWriter: Sendable {
         var issued: UInt64 = 0
         /// The ticket of the last batch in `queued`.
         var queuedThrough: UInt64 = 0
+        /// Whether a batch in `queued` must reach stable storage before its ticket counts as durable.
+        var queuedSync = false
         var failure: String?
         var syncsRequested: UInt64 = 0
         var syncsDone: UInt64 = 0
@@ -41,17 +61,18 @@ package final class AuditWriter: Sendable {
     }
 
     private enum Work {
-        /// Append `records` (the batches up to ticket `through`), then `fsync` if `sync` is set.
-        case write(records: [[UInt8]], through: UInt64, sync: UInt64?)
+        /// Append `records` (the batches up to ticket `through`), `fdatasync` them if `dataSync`, then
+        /// `fsync` if `sync` is set.
+        case write(records: [[UInt8]], through: UInt64, dataSync: Bool, sync: UInt64?)
         case sleep
         case exit
     }
 
     private let fd: Int32
     private let path: String
-    private let syncEachBatch: Bool
+    private let syncMode: AuditSyncMode
     private let state = Mutex(State())
-    /// The highest ticket whose records are written (and synced under `syncEachBatch`).
+    /// The highest ticket whose records are written (and synced, when their batch asked for it).
     private let durable = Atomic<UInt64>(0)
     /// The first ticket that failed, `.max` while none has; it and every later ticket fail.
     private let failedFrom = Atomic<UInt64>(.max)
@@ -61,14 +82,14 @@ package final class AuditWriter: Sendable {
     private let published = NSCondition()
     private let ended = OneShot<Void>()
 
-    /// Opens (creating if needed) the log at `path` for appending and starts its thread; with
-    /// `syncEachBatch`, a batch is durable only after `fdatasync` (power-loss safety, `--audit-sync`).
-    package init(path: String, syncEachBatch: Bool = false) throws(AuditLogError) {
+    /// Opens (creating if needed) the log at `path` for appending and starts its thread. `sync` says
+    /// which batches are durable only after `fdatasync` (power-loss safety, `--audit-sync`).
+    package init(path: String, sync: AuditSyncMode = .never) throws(AuditLogError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw AuditLogError(message: "cannot open audit log \(path): \(Posix.errorText(errno))") }
         self.fd = fd
         self.path = path
-        self.syncEachBatch = syncEachBatch
+        self.syncMode = sync
         // A previous run that died mid-line must not glue its fragment to our first record.
         if Self.endsWithoutNewline(path) {
             var newline: UInt8 = 0x0A
@@ -80,8 +101,9 @@ package final class AuditWriter: Sendable {
     /// Queues `records` (each already one encoded line with its newline) as one batch, in this order.
     ///
     /// Never blocks. Returns the batch's ticket, `.none` for no records; after a failure (or `close()`)
-    /// the ticket is already failed and nothing is queued.
-    package func enqueue(_ records: [[UInt8]]) -> AuditTicket {
+    /// the ticket is already failed and nothing is queued. `decisive` marks a batch holding a decision,
+    /// an approval or a checkpoint (`AuditSyncMode.decisions` syncs those).
+    package func enqueue(_ records: [[UInt8]], decisive: Bool = false) -> AuditTicket {
         guard !records.isEmpty else { return .none }
         let (ticket, wake) = state.withLock { state -> (UInt64, Bool) in
             state.issued += 1
@@ -92,6 +114,7 @@ package final class AuditWriter: Sendable {
             guard failedFrom.load(ordering: .relaxed) == .max else { return (state.issued, false) }
             state.queued.append(contentsOf: records)
             state.queuedThrough = state.issued
+            if syncMode.syncs(decisive: decisive) { state.queuedSync = true }
             defer { state.idle = false }
             return (state.issued, state.idle)
         }
@@ -105,7 +128,7 @@ package final class AuditWriter: Sendable {
     ///
     /// For a thread of the caller's own (the session loop), never the cooperative pool: it may wait
     /// for the disk.
-    package func append(_ records: [[UInt8]]) -> AuditTicket {
+    package func append(_ records: [[UInt8]], decisive: Bool = false) -> AuditTicket {
         guard !records.isEmpty else { return .none }
         let claimed = state.withLock { state -> UInt64? in
             guard state.idle, !state.inline, state.queued.isEmpty, !state.closing,
@@ -115,8 +138,8 @@ package final class AuditWriter: Sendable {
             state.inline = true
             return state.issued
         }
-        guard let ticket = claimed else { return enqueue(records) }
-        let error = appendToFile(records)
+        guard let ticket = claimed else { return enqueue(records, decisive: decisive) }
+        let error = appendToFile(records, dataSync: syncMode.syncs(decisive: decisive))
         publish(through: ticket, error: error, synced: nil)
         let wake = state.withLock { state -> Bool in
             state.inline = false
@@ -214,8 +237,12 @@ package final class AuditWriter: Sendable {
                 }
                 let sync = state.syncsRequested > state.syncsDone ? state.syncsRequested : nil
                 if !state.queued.isEmpty || sync != nil {
-                    defer { state.queued = [] }
-                    return .write(records: state.queued, through: state.queuedThrough, sync: sync)
+                    defer {
+                        state.queued = []
+                        state.queuedSync = false
+                    }
+                    return .write(
+                        records: state.queued, through: state.queuedThrough, dataSync: state.queuedSync, sync: sync)
                 }
                 if state.closing {
                     state.ended = true
@@ -227,8 +254,8 @@ package final class AuditWriter: Sendable {
             switch next {
             case .sleep:
                 work.wait()
-            case .write(let records, let through, let sync):
-                var error = records.isEmpty ? nil : appendToFile(records)
+            case .write(let records, let through, let dataSync, let sync):
+                var error = records.isEmpty ? nil : appendToFile(records, dataSync: dataSync)
                 if error == nil, sync != nil, fsync(fd) != 0 { error = POSIXError(errno) }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: sync)
             case .exit:
@@ -241,7 +268,7 @@ package final class AuditWriter: Sendable {
     }
 
     /// Appends `records` with as few writes as the kernel allows; on failure takes back what got out.
-    private func appendToFile(_ records: [[UInt8]]) -> POSIXError? {
+    private func appendToFile(_ records: [[UInt8]], dataSync: Bool) -> POSIXError? {
         var written = 0
         var error: POSIXError?
         var start = records.startIndex
@@ -259,7 +286,7 @@ package final class AuditWriter: Sendable {
             var status = stat()
             if fstat(fd, &status) == 0 { _ = ftruncate(fd, status.st_size - off_t(written)) }
         }
-        if error == nil, syncEachBatch, fdatasync(fd) != 0 { error = POSIXError(errno) }
+        if error == nil, dataSync, fdatasync(fd) != 0 { error = POSIXError(errno) }
         return error
     }
 

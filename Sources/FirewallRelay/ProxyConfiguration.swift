@@ -14,8 +14,15 @@ package struct ProxyConfiguration: Sendable {
     package var maxMessageBytes: Int
     /// Largest payload embedded whole in the audit log.
     package var auditPayloadLimit: Int
-    /// `fdatasync` the audit log after every batch (slower; survives power loss).
-    package var auditSync: Bool
+    /// Which audit batches are forced to stable storage before the proxy goes on (`--audit-sync`).
+    package var auditSync: AuditSyncMode
+    /// Signs the chain's checkpoints (`--audit-signing-key`); nil: the chain alone.
+    package var auditSigningKey: AuditSigningKey?
+    /// A file every checkpoint record is also appended to (`--audit-anchor`): outside the log, so that a
+    /// cut tail or a deleted session shows.
+    package var auditAnchorPath: String?
+    /// Checkpoint cadence, when there is a key or an anchor.
+    package var auditCheckpoints = AuditRecorder.Checkpoints()
     /// How long the server gets after its stdin closes, and again after SIGTERM.
     package var gracePeriod: Duration
     /// Never prompt on the terminal, even when one exists.
@@ -28,7 +35,7 @@ package struct ProxyConfiguration: Sendable {
     package init(
         serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil,
         maxMessageBytes: Int = 64 << 20,
-        auditPayloadLimit: Int = 64 << 10, auditSync: Bool = false, gracePeriod: Duration = .seconds(2),
+        auditPayloadLimit: Int = 64 << 10, auditSync: AuditSyncMode = .decisions, gracePeriod: Duration = .seconds(2),
         disableTerminal: Bool = false, maxHeldCalls: Int = 32
     ) {
         self.serverArgv = serverArgv

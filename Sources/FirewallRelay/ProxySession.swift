@@ -14,6 +14,8 @@ package struct ProxySession: Sendable {
     package static let version = "0.1.0"
 
     package let audit: AuditWriter
+    /// The anchor file's writer, when checkpoints are copied to one.
+    package let anchor: AuditWriter?
     package let approvals: ApprovalCoordinator
     package let client: StdioClientTransport
     package let upstream: ChildUpstream
@@ -25,8 +27,28 @@ package struct ProxySession: Sendable {
         configuration: ProxyConfiguration, channels: [any ApprovalChannel], logger: Logger,
         clientInput: Int32 = 0, clientOutput: Int32 = 1
     ) async throws -> ProxySession {
-        let audit = try AuditWriter(path: configuration.auditPath, syncEachBatch: configuration.auditSync)
-        var encoder = AuditRecordEncoder(sessionID: UUID().uuidString.lowercased())
+        let audit = try AuditWriter(path: configuration.auditPath, sync: configuration.auditSync)
+        let anchor: AuditWriter?
+        do {
+            anchor = try configuration.auditAnchorPath.map { path throws(AuditLogError) in
+                try AuditWriter(path: path, sync: .always)
+            }
+        } catch {
+            await audit.close()
+            throw AuditLogError(message: "audit anchor: \(error.message)")
+        }
+        var recorder = AuditRecorder(
+            sessionID: UUID().uuidString.lowercased(), signer: configuration.auditSigningKey,
+            checkpoints: configuration.auditSigningKey == nil && anchor == nil ? nil : configuration.auditCheckpoints,
+            anchor: configuration.auditAnchorPath)
+        /// Writes `events` as one batch (and its checkpoints to the anchor); true once both are durable.
+        func write(_ events: [AuditEvent]) async -> Bool {
+            let batch = recorder.record(events, at: RelaySessionLoop.now())
+            let anchored = anchor.map { $0.enqueue(batch.checkpoints.map { batch.lines[$0] }) }
+            let written = await audit.durable(audit.enqueue(batch.lines, decisive: batch.holdsDecision))
+            guard let anchor, let anchored else { return written }
+            return await anchor.durable(anchored) && written
+        }
         var start = AuditEvent.SessionStart(
             proxyVersion: version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
             policy: configuration.policy.source, environment: configuration.environment,
@@ -34,17 +56,21 @@ package struct ProxySession: Sendable {
         start.layers = configuration.policy.layers
         start.environmentOverlay = configuration.policy.environment != nil
         start.environmentSource = configuration.environmentSource
-        guard await audit.durable(audit.enqueue([encoder.encode(.sessionStart(start), time: Posix.now())])) else {
-            let failure = audit.failure ?? "audit log \(configuration.auditPath) cannot be written"
+        guard await write([.sessionStart(start)]) else {
+            let failure =
+                audit.failure ?? anchor?.failure.map { "audit anchor: \($0)" }
+                ?? "audit log \(configuration.auditPath) cannot be written"
             await audit.close()
+            await anchor?.close()
             throw AuditLogError(message: failure)
         }
         /// Records why the session never began, and closes the log.
         func abandon(_ reason: String, serverExit: String? = nil) async {
             let end = AuditEvent.sessionEnd(
                 .init(reason: reason, serverExit: serverExit, counts: [], durationMilliseconds: 0))
-            _ = await audit.durable(audit.enqueue([encoder.encode(end, time: Posix.now())]))
+            _ = await write([end])
             await audit.close()
+            await anchor?.close()
         }
         let child: ChildProcess
         do {
@@ -92,11 +118,12 @@ package struct ProxySession: Sendable {
         let machine = RelayStateMachine(
             policy: configuration.policy, configuration: settings, startedAt: RelaySessionLoop.now())
         let loop = RelaySessionLoop(
-            machine: machine, encoder: encoder, audit: audit, toServer: toServer, toClient: toClient, inbox: inbox,
+            machine: machine, recorder: recorder, audit: audit, anchor: anchor, toServer: toServer, toClient: toClient,
+            inbox: inbox,
             approvals: approvals, logger: logger)
         let links = SessionLinks()
         return ProxySession(
-            audit: audit, approvals: approvals,
+            audit: audit, anchor: anchor, approvals: approvals,
             client: StdioClientTransport(
                 writer: toClient, reader: clientReader, loop: loop, links: links, grace: configuration.gracePeriod,
                 maxMessageBytes: configuration.maxMessageBytes, logger: logger),
@@ -110,7 +137,8 @@ package struct ProxySession: Sendable {
     /// down; the others run until told to stop, so they stop one after another, in reverse.
     package var services: [ServiceGroupConfiguration.ServiceConfiguration] {
         [
-            .init(service: audit), .init(service: approvals), .init(service: client), .init(service: upstream),
+            .init(service: audit), .init(service: AnchorService(anchor: anchor)), .init(service: approvals),
+            .init(service: client), .init(service: upstream),
             .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
     }
@@ -119,6 +147,7 @@ package struct ProxySession: Sendable {
     package var outcome: ProxyOutcome? {
         guard let ending = relay.ending else { return nil }
         if let failure = audit.failure { return .auditFailed(failure) }
+        if let failure = anchor?.failure { return .auditFailed("audit anchor: \(failure)") }
         if ending.unattendedFailure { return .unattendedFailure }
         if case .serverExited(let termination) = ending.cause { return .serverExited(termination) }
         return .clientClosed

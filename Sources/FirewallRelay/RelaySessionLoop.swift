@@ -13,6 +13,7 @@ import Synchronization
 /// `DescriptorWriter.sendNow`); otherwise the writers' threads do. No lock is held across a syscall.
 package final class RelaySessionLoop: Sendable {
     let audit: AuditWriter
+    let anchor: AuditWriter?
     let toServer: DescriptorWriter
     let toClient: DescriptorWriter
     let inbox: SessionInbox
@@ -30,14 +31,16 @@ package final class RelaySessionLoop: Sendable {
     /// `on_timeout: fail` (the session ending says so too).
     package var unattendedFailure: Bool { failedSession.load(ordering: .acquiring) }
 
-    /// `encoder` carries on the session's record numbering (its `session_start` was written before
-    /// the server was started).
+    /// `recorder` carries on the session's record numbering and chain (its `session_start` was written
+    /// before the server was started); checkpoint records also go to `anchor`, when there is one.
     package init(
-        machine: RelayStateMachine, encoder: AuditRecordEncoder, audit: AuditWriter, toServer: DescriptorWriter,
+        machine: RelayStateMachine, recorder: AuditRecorder, audit: AuditWriter, anchor: AuditWriter? = nil,
+        toServer: DescriptorWriter,
         toClient: DescriptorWriter, inbox: SessionInbox, approvals: ApprovalCoordinator, logger: Logger
     ) {
-        self.core = Mutex(Core(machine: machine, encoder: encoder))
+        self.core = Mutex(Core(machine: machine, recorder: recorder))
         self.audit = audit
+        self.anchor = anchor
         self.toServer = toServer
         self.toClient = toClient
         self.inbox = inbox
@@ -68,13 +71,13 @@ package final class RelaySessionLoop: Sendable {
     /// session touches it, so the `Mutex` is never contended; it is there for the compiler's sake.
     private struct Core: Sendable {
         var machine: RelayStateMachine?
-        var encoder: AuditRecordEncoder
+        var recorder: AuditRecorder
         var auditFailureTold = false
         var lastTicket = AuditTicket.none
 
-        init(machine: RelayStateMachine? = nil, encoder: AuditRecordEncoder = AuditRecordEncoder(sessionID: "")) {
+        init(machine: RelayStateMachine? = nil, recorder: AuditRecorder = AuditRecorder(sessionID: "")) {
             self.machine = machine
-            self.encoder = encoder
+            self.recorder = recorder
         }
     }
 
@@ -87,7 +90,7 @@ package final class RelaySessionLoop: Sendable {
         guard var machine = core.machine else { return }
         let now = Self.now()
         var actions: [RelayAction] = []
-        if !core.auditFailureTold, let failure = audit.failure {
+        if !core.auditFailureTold, let failure = audit.failure ?? anchor?.failure.map({ "audit anchor: \($0)" }) {
             // Calls read after this are refused up front; frames already queued behind the failed
             // batch are withheld by their writer and come back as `auditFailed` with their ids.
             core.auditFailureTold = true
@@ -100,8 +103,14 @@ package final class RelaySessionLoop: Sendable {
         }
         // Before the writes: whoever sees this batch's frames sees the flag too.
         if machine.hasFailedSession { failedSession.store(true, ordering: .releasing) }
-        let sessionEnding = dispatch(actions, encoder: &core.encoder, time: now.wall, lastTicket: &core.lastTicket)
-        timer.arm(machine.nextDeadline) { [inbox] in inbox.post(.tick) }
+        let sessionEnding = dispatch(actions, recorder: &core.recorder, now: now, lastTicket: &core.lastTicket)
+        // A checkpoint the clock made due (a quiet session, a busy one's interval, a heartbeat).
+        var due = AuditRecorder.Batch()
+        core.recorder.checkpointIfDue(at: now, into: &due)
+        if !due.isEmpty { core.lastTicket = write(due) }
+        let deadlines = (machine.nextDeadline, core.recorder.nextCheckpointDeadline)
+        let deadline = deadlines.0.map { first in deadlines.1.map { min(first, $0) } ?? first } ?? deadlines.1
+        timer.arm(deadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
         if clientEnded { clientEndRun.fulfil(()) }
         if let sessionEnding, ending.peek() == nil {
@@ -117,7 +126,7 @@ package final class RelaySessionLoop: Sendable {
     /// the newest ticket enqueued before it (W1); a decided forward whose batch fails is withheld by
     /// its writer and reported back (W2).
     private func dispatch(
-        _ actions: [RelayAction], encoder: inout AuditRecordEncoder, time: Double, lastTicket: inout AuditTicket
+        _ actions: [RelayAction], recorder: inout AuditRecorder, now: RelayTime, lastTicket: inout AuditTicket
     ) -> SessionEnding? {
         var toServerEntries: [DescriptorWriter.Entry] = []
         var toClientEntries: [DescriptorWriter.Entry] = []
@@ -128,12 +137,11 @@ package final class RelaySessionLoop: Sendable {
             case .audit:
                 guard !audited else { continue }
                 audited = true
-                var records: [[UInt8]] = []
+                var batch = AuditRecorder.Batch()
                 for case .audit(let events) in actions {
-                    for event in events { records.append(encoder.encode(event, time: time)) }
+                    for event in events { recorder.record(event, at: now, into: &batch) }
                 }
-                // Written here when the audit writer is idle (this thread is never the pool's).
-                lastTicket = audit.append(records)
+                lastTicket = write(batch)
             case .sendToServer(let frame, let decided):
                 toServerEntries.append(.init(frame, after: lastTicket, decided: decided))
             case .sendToClient(let frame, _):
@@ -160,6 +168,15 @@ package final class RelaySessionLoop: Sendable {
         // Our stdout blocks: a small write goes out here when it has room, the rest on its thread.
         if !toClientEntries.isEmpty { toClient.sendNow(toClientEntries) }
         return ending
+    }
+
+    /// Writes `batch` here when the audit writer is idle (this thread is never the pool's), and hands
+    /// its checkpoints to the anchor; returns the log's ticket.
+    private func write(_ batch: AuditRecorder.Batch) -> AuditTicket {
+        if let anchor, !batch.checkpoints.isEmpty {
+            _ = anchor.enqueue(batch.checkpoints.map { batch.lines[$0] })
+        }
+        return audit.append(batch.lines, decisive: batch.holdsDecision)
     }
 
     /// The time of an event, from both clocks.

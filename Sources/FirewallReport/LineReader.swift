@@ -22,6 +22,7 @@ package struct LineReader {
 
     private let descriptor: Int32
     private let maxLineBytes: Int
+    private let keepsCarriageReturns: Bool
     private var buffer: [UInt8]
     private var start = 0
     private var end = 0
@@ -33,9 +34,14 @@ package struct LineReader {
     package private(set) var failure: Int32 = 0
 
     /// A reader of `descriptor` (not closed by the reader) that starts with a `chunk`-byte buffer.
-    package init(descriptor: Int32, chunk: Int = 1 << 20, maxLineBytes: Int = 256 << 20) {
+    /// `keepsCarriageReturns` hands lines out byte for byte (a verifier's view); otherwise a `\r`
+    /// before the newline is dropped.
+    package init(
+        descriptor: Int32, chunk: Int = 1 << 20, maxLineBytes: Int = 256 << 20, keepsCarriageReturns: Bool = false
+    ) {
         self.descriptor = descriptor
         self.maxLineBytes = maxLineBytes
+        self.keepsCarriageReturns = keepsCarriageReturns
         buffer = [UInt8](repeating: 0, count: chunk)
     }
 
@@ -80,7 +86,7 @@ package struct LineReader {
                     oversized: true))
         }
         var upper = range.upperBound
-        if upper > range.lowerBound, buffer[upper - 1] == 0x0D { upper -= 1 }
+        if !keepsCarriageReturns, upper > range.lowerBound, buffer[upper - 1] == 0x0D { upper -= 1 }
         let number = lineNumber
         return buffer.withUnsafeBufferPointer { pointer in
             body(

@@ -41,6 +41,18 @@ extension ReportBuilder {
         case .rejection: readRejection(record, into: &event)
         case .result: readResult(record, into: &event)
         case .sessionEnd: readSessionEnd(record, into: &event)
+        case .toolsListed:
+            let tools = record.strings("tools")
+            let hidden = record.strings("hidden")
+            event.summary = SafeText.capped(
+                "the server lists \(tools.count) tool(s)"
+                    + (hidden.isEmpty ? "" : ", \(hidden.count) hidden by the policy"),
+                limit: 300)
+            event.detail = SafeText.capped(tools.joined(separator: ", "), limit: detailLimit)
+        case .checkpoint:
+            let reason = record.string("reason") ?? "?"
+            let key = record.string("key_id").map { "signed by key \($0)" } ?? "unsigned"
+            event.summary = "checkpoint (\(reason)) of records 1–\(record.int("head_seq") ?? 0), \(key)"
         case .other:
             event.summary = "record of a type this report does not know: `\(name)`"
             event.detail = SafeText.capped(line, limit: detailLimit)
@@ -48,16 +60,17 @@ extension ReportBuilder {
         emit(event)
     }
 
-    /// Notes, once per file and version, records of a schema version other than 1.
+    /// Notes, once per file and version, records of a schema version other than 1 and 2.
     private func noteVersion(_ record: RecordFields, file: String, line: Int) {
         let version = record.int("v")
-        guard version != 1 else { return }
+        guard version != 1 && version != 2 else { return }
         let key = "\(file)\u{0}\(version.map(String.init) ?? "none")"
         guard versionNotes.insert(key).inserted else { return }
         if let version {
             warn(
                 file, line: line,
-                "audit schema version \(version) (this report reads version 1): read leniently, unknown fields ignored")
+                "audit schema version \(version) (this report reads versions 1 and 2): read leniently, unknown fields ignored"
+            )
         } else {
             warn(file, line: line, "records without a schema version `v` (an older format?): read leniently")
         }

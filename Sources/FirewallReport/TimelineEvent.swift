@@ -12,6 +12,8 @@ package struct TimelineEvent: Sendable, Hashable {
         case rejection
         case result
         case sessionEnd
+        case toolsListed
+        case checkpoint
         case other
 
         /// The record's `event` value.
@@ -25,6 +27,8 @@ package struct TimelineEvent: Sendable, Hashable {
             case .rejection: "rejection"
             case .result: "result"
             case .sessionEnd: "session_end"
+            case .toolsListed: "tools_listed"
+            case .checkpoint: "checkpoint"
             case .other: "other"
             }
         }

@@ -137,10 +137,10 @@ struct AuditLogReaderTests {
 
     @Test func refusesRecordsOfAnotherSchemaVersion() throws {
         let input = Self.read([
-            Self.decision("get_employee", call: 1, policy: "allow").replacingFirst(#""v":1"#, #""v":2"#)
+            Self.decision("get_employee", call: 1, policy: "allow").replacingFirst(#""v":1"#, #""v":3"#)
         ])
         #expect(input.hasErrors)
-        #expect(input.diagnostics.first?.message.contains("schema version 2") == true)
+        #expect(input.diagnostics.first?.message.contains("schema version 3") == true)
         #expect(input.calls.isEmpty)
     }
 

@@ -60,7 +60,7 @@ struct AuditRecordEncoderTests {
             #expect(record.last == 0x0A)
             #expect(record.filter { $0 == 0x0A }.count == 1)
             let value = try json(Array(record.dropLast()))
-            #expect(value["v"] == .number("1"))
+            #expect(value["v"] == .number("\(AuditRecordEncoder.schemaVersion)"))
             #expect(value["seq"] == .number("\(index + 1)"))
             #expect(value["session"] == .string("s-\"1\""))
             #expect(value["event"] == .string(event.name))

@@ -126,6 +126,7 @@ struct RelayMachineDriver {
         case .toolsListed(let record):
             return "tools_listed \(record.tools.count) tools, \(record.unmatchedRules.count) unmatched"
         case .sessionEnd(let record): return "session_end \(record.reason)"
+        case .checkpoint(let record): return "checkpoint \(record.reason)"
         }
     }
 

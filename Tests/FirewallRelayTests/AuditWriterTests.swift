@@ -79,7 +79,7 @@ struct AuditWriterTests {
 
     @Test func durableTicketAdvancesAsBatchesAreWritten() async throws {
         let path = try Support.temporaryFolder() + "/audit.jsonl"
-        let audit = try AuditWriter(path: path, syncEachBatch: true)
+        let audit = try AuditWriter(path: path, sync: .always)
         #expect(audit.durableTicket == .none)
         #expect(audit.enqueue([]) == .none)
         let first = audit.enqueue([Array("one\n".utf8)])

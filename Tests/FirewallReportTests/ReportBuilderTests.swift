@@ -45,8 +45,8 @@ struct ReportBuilderTests {
         let jsonl = [
             #"{"seq":1,"ts":"2026-01-01T00:00:00Z","session":"old","event":"session_start","environment":"prod"}"#,
             #"{"seq":2,"ts":"2026-01-01T00:00:01Z","session":"old","event":"decision","call":1,"tool":"wipe","class":"write","decision":"deny","decided_by":"policy","surprise":[1,{"x":2}]}"#,
-            #"{"v":2,"seq":3,"ts":"2026-01-01T00:00:02Z","session":"old","event":"decision","call":2,"tool":"wipe","class":"write","decision":"allow","new_field":true}"#,
-            #"{"v":2,"seq":4,"ts":"2026-01-01T00:00:03Z","session":"old","event":"hologram","beam":"up"}"#,
+            #"{"v":3,"seq":3,"ts":"2026-01-01T00:00:02Z","session":"old","event":"decision","call":2,"tool":"wipe","class":"write","decision":"allow","new_field":true}"#,
+            #"{"v":3,"seq":4,"ts":"2026-01-01T00:00:03Z","session":"old","event":"hologram","beam":"up"}"#,
         ].joined(separator: "\n")
         let builder = ReportFixtures.build(jsonl + "\n")
         #expect(builder.records == 4)

@@ -9,6 +9,7 @@ package enum AuditEvent: Sendable {
     case result(ResultRecord)
     case toolsListed(ToolsListed)
     case sessionEnd(SessionEnd)
+    case checkpoint(Checkpoint)
 
     /// The `event` field's value.
     package var name: String {
@@ -22,6 +23,7 @@ package enum AuditEvent: Sendable {
         case .result: "result"
         case .toolsListed: "tools_listed"
         case .sessionEnd: "session_end"
+        case .checkpoint: "checkpoint"
         }
     }
 
@@ -55,6 +57,8 @@ package enum AuditEvent: Sendable {
         /// Why that environment: `flag`, `MCP_FIREWALL_ENV`, `CI` or `default` (`EnvironmentChoice.Source`).
         package var environmentSource: String?
         package var payloadLimit: Int
+        /// How the session's records are chained and signed (`AuditRecorder` fills it in).
+        package var chain: ChainSettings?
 
         package init(
             proxyVersion: String, pid: Int, serverArgv: [String], policy: Policy.Source, environment: String?,
@@ -243,6 +247,50 @@ package enum AuditEvent: Sendable {
             self.isError = isError
             self.errorCode = errorCode
             self.durationMilliseconds = durationMilliseconds
+        }
+    }
+
+    /// How a session's records are chained, as its `session_start` states it.
+    package struct ChainSettings: Sendable {
+        /// The signing key's C2SP key ID (hex) and its raw public key, when checkpoints are signed.
+        /// Informational: a verifier checks signatures against the key an auditor pinned, never this one.
+        package var keyID: String?
+        package var publicKey: [UInt8]?
+        /// Checkpoint cadence: at most this many records, or seconds, between two checkpoints (nil: none).
+        package var checkpointRecords: Int?
+        package var checkpointSeconds: Double?
+        /// Where checkpoints are also sent (a file or URL), if anywhere.
+        package var anchor: String?
+
+        package init(
+            keyID: String? = nil, publicKey: [UInt8]? = nil, checkpointRecords: Int? = nil,
+            checkpointSeconds: Double? = nil, anchor: String? = nil
+        ) {
+            self.keyID = keyID
+            self.publicKey = publicKey
+            self.checkpointRecords = checkpointRecords
+            self.checkpointSeconds = checkpointSeconds
+            self.anchor = anchor
+        }
+    }
+
+    /// A record that commits to the chain head (the record just before it): signed with the session's
+    /// key when there is one, and copied to the anchor when there is one.
+    package struct Checkpoint: Sendable {
+        /// Why now: `start`, `interval`, `idle`, `heartbeat` or `end`.
+        package var reason: String
+        package var headSeq: Int
+        package var head: AuditHash
+        package var keyID: String?
+        /// Base64 Ed25519 signature over `AuditCheckpointNote.text`.
+        package var signature: String?
+
+        package init(reason: String, headSeq: Int, head: AuditHash, keyID: String? = nil, signature: String? = nil) {
+            self.reason = reason
+            self.headSeq = headSeq
+            self.head = head
+            self.keyID = keyID
+            self.signature = signature
         }
     }
 

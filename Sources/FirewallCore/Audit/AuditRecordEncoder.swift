@@ -1,11 +1,11 @@
 /// Turns audit events into JSONL records: one compact JSON object and a newline each.
 ///
 /// Every record carries the schema version `v`, a per-session sequence number `seq` (gap-free,
-/// so a removed line is detectable, and the anchor for the hash chain to come), the time, the
-/// session id and the event name.
+/// so a removed line is detectable), the time, the session id and the event name. `AuditRecorder`
+/// then chains each record to the one before it (`AuditChain`).
 package struct AuditRecordEncoder: Sendable {
     /// The audit schema version written by this build.
-    package static let schemaVersion = 1
+    package static let schemaVersion = 2
 
     package let sessionID: String
     package private(set) var sequence = 0
@@ -38,6 +38,7 @@ package struct AuditRecordEncoder: Sendable {
         case .result(let result): Self.write(result, to: &writer)
         case .toolsListed(let listed): Self.write(listed, to: &writer)
         case .sessionEnd(let end): Self.write(end, to: &writer)
+        case .checkpoint(let checkpoint): Self.write(checkpoint, to: &writer)
         }
         writer.endObject()
         writer.endLine()
@@ -93,6 +94,29 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("environment_overlay", start.environmentOverlay)
         writer.field("environment_source", start.environmentSource)
         writer.field("payload_limit", start.payloadLimit)
+        if let chain = start.chain {
+            writer.key("chain")
+            writer.beginObject()
+            writer.field("alg", "sha256")
+            writer.field("signature_alg", chain.keyID == nil ? nil : "ed25519")
+            writer.field("key_id", chain.keyID)
+            writer.field("public_key", chain.publicKey.map { Base64.encode($0) })
+            writer.field("checkpoint_records", chain.checkpointRecords)
+            if let seconds = chain.checkpointSeconds {
+                writer.key("checkpoint_seconds")
+                writer.double(seconds)
+            }
+            writer.field("anchor", chain.anchor)
+            writer.endObject()
+        }
+    }
+
+    private static func write(_ checkpoint: AuditEvent.Checkpoint, to writer: inout JSONWriter) {
+        writer.field("reason", checkpoint.reason)
+        writer.field("head_seq", checkpoint.headSeq)
+        writer.field("head", checkpoint.head.description)
+        writer.field("key_id", checkpoint.keyID)
+        writer.field("signature", checkpoint.signature)
     }
 
     private static func write(_ negotiated: AuditEvent.SessionNegotiated, to writer: inout JSONWriter) {

@@ -55,9 +55,9 @@ package enum AuditLogReader {
                 return
             }
             guard ["session_start", "message", "decision"].contains(event) else { return }
-            if let version = record["v"], version != .number("1") {
+            if let version = record["v"], version != .number("1"), version != .number("2") {
                 fail(
-                    "line \(number) has audit schema version \(Self.text(version)), this reader knows version 1",
+                    "line \(number) has audit schema version \(Self.text(version)), this reader knows versions 1 and 2",
                     line: number)
                 return
             }

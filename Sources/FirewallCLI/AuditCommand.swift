@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `mcp-firewall audit …`: proving and handling audit logs.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify audit logs and manage the keys that sign them.",
+        subcommands: [AuditVerifyCommand.self, AuditKeygenCommand.self]
+    )
+}

@@ -1,0 +1,82 @@
+import FirewallClient
+import FirewallCore
+import Foundation
+import Testing
+
+/// `audit keygen`, a proxy signing its checkpoints and copying them to an anchor, and `audit verify`
+/// over the log it wrote: intact with the key, and each kind of damage named with its exit code.
+@Suite(.timeLimit(.minutes(1)))
+struct AuditVerifyEndToEndTests {
+    @Test func aSignedAnchoredSessionVerifiesAndDamageIsNamed() async throws {
+        let folder = try E2E.temporaryFolder()
+        let keygen = try Shell.output([E2E.binary, "audit", "keygen", folder + "/audit"])
+        #expect(keygen.status == 0, "\(keygen.output)")
+        #expect(try Shell.output([E2E.binary, "audit", "keygen", folder + "/audit"]).status != 0, "never overwrites")
+        let argv = try E2E.proxyArgv(
+            folder: folder, policy: E2E.hrPolicy,
+            extra: ["--audit-signing-key", folder + "/audit.key", "--audit-anchor", folder + "/anchor.jsonl"])
+        let status = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            _ = await E2E.callTool(client, id: 1, "get_employee", [.string("employee_id", "E-1001")])
+            return await client.close()
+        }
+        #expect(status == .exited(0))
+        let log = folder + "/audit.jsonl"
+        let records = try E2E.auditRecords(folder)
+        #expect(records.first?["chain"]?["key_id"]?.stringValue?.count == 8)
+        let checkpoints = E2E.records(records, event: "checkpoint")
+        #expect(checkpoints.map { $0["reason"]?.stringValue }.first == "start")
+        #expect(checkpoints.last?["reason"]?.stringValue == "end")
+        let anchor = try String(contentsOfFile: folder + "/anchor.jsonl", encoding: .utf8)
+        #expect(anchor.split(separator: "\n").count == checkpoints.count)
+
+        let verify = { (files: [String], extra: [String]) throws -> (status: Int32, output: String) in
+            try Shell.output([E2E.binary, "audit", "verify"] + files + extra)
+        }
+        let pinned = ["--public-key", folder + "/audit.pub", "--anchor", folder + "/anchor.jsonl"]
+        let good = try verify([log], pinned)
+        #expect(good.status == 0, "\(good.output)")
+        #expect(good.output.contains("intact, signed"))
+        let unchecked = try verify([log], [])
+        #expect(unchecked.status == 0)
+        #expect(unchecked.output.contains("not checked"))
+
+        // Edited: one byte of a record changed.
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        let edited = folder + "/edited.jsonl"
+        try text.replacingOccurrences(of: "E-1001", with: "E-1002").write(
+            toFile: edited, atomically: true, encoding: .utf8)
+        let editedResult = try verify([edited], pinned + ["--json"])
+        #expect(editedResult.status == 1)
+        let json = try JSONParser.parse(Array(editedResult.output.utf8))
+        if case .array(let sessions) = json["sessions"] {
+            #expect(sessions.first?["status"]?.stringValue == "edited")
+        } else {
+            Issue.record("no sessions in \(editedResult.output)")
+        }
+        // Truncated: the last three lines cut; the log alone says incomplete, the anchor says truncated.
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        let cut = folder + "/cut.jsonl"
+        try (lines.dropLast(3).joined(separator: "\n") + "\n").write(toFile: cut, atomically: true, encoding: .utf8)
+        #expect(try verify([cut], ["--public-key", folder + "/audit.pub"]).status == 2)
+        let truncated = try verify([cut], pinned)
+        #expect(truncated.status == 1)
+        #expect(truncated.output.contains("TRUNCATED"), "\(truncated.output)")
+        // Another key pinned.
+        _ = try Shell.output([E2E.binary, "audit", "keygen", folder + "/other"])
+        let wrong = try verify([log], ["--public-key", folder + "/other.pub"])
+        #expect(wrong.status == 1)
+        #expect(wrong.output.contains("SIGNED BY ANOTHER KEY"))
+    }
+
+    @Test func aSigningKeyOthersCanReadIsRefusedAtStart() throws {
+        let folder = try E2E.temporaryFolder()
+        _ = try Shell.output([E2E.binary, "audit", "keygen", folder + "/k"])
+        chmod(folder + "/k.key", 0o644)
+        let argv = try E2E.proxyArgv(
+            folder: folder, policy: E2E.hrPolicy, extra: ["--audit-signing-key", folder + "/k.key"])
+        let result = try Shell.output(argv)
+        #expect(result.status == 1)
+        #expect(result.output.contains("chmod 600"), "\(result.output)")
+    }
+}
