@@ -61,13 +61,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     static func text(_ verification: AuditVerification) -> [String] {
         var lines: [String] = []
         for verdict in verification.sessions {
-            var line = "\(verdict.session): \(label(verdict.status))"
-            if let location = verdict.location { line += " at \(location)" }
-            line += ": \(verdict.detail)"
-            if let untrusted = verdict.untrustedFromSeq, !verdict.status.isIntact {
-                line += " (records from \(untrusted) on are not proven)"
-            }
-            lines.append(line)
+            lines.append("\(verdict.session): \(verdict.headline)")
         }
         for warning in verification.warnings { lines.append("warning: \(warning)") }
         let sessions = verification.sessions
@@ -79,24 +73,6 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         if tampered == 0 && unproven == 0 { summary += ", all intact" }
         lines.append(summary)
         return lines
-    }
-
-    static func label(_ status: SessionVerdict.Status) -> String {
-        switch status {
-        case .intactSigned: "intact, signed"
-        case .intactSignatureUnchecked: "intact, signature not checked"
-        case .intactUnsigned: "intact, unsigned"
-        case .edited: "EDITED"
-        case .chainBroken: "CHAIN BROKEN"
-        case .signatureInvalid: "SIGNATURE INVALID"
-        case .wrongKey: "SIGNED BY ANOTHER KEY"
-        case .unsigned: "UNSIGNED"
-        case .incomplete: "incomplete"
-        case .unchained: "unchained (schema 1)"
-        case .truncated: "TRUNCATED"
-        case .forked: "REWRITTEN (forked from the anchor)"
-        case .missing: "MISSING"
-        }
     }
 
     static func json(_ verification: AuditVerification) -> String {

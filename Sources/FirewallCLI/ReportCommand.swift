@@ -15,6 +15,8 @@ struct ReportCommand: ParsableCommand {
             HTML page adds a filterable timeline of every record. Lines that cannot be read are reported on stderr \
             with their line numbers and in the report, and the rest still renders.
 
+            Each session opens with the verdict of `mcp-firewall audit verify` on its hash chain (intact and             signed by which key, unsigned, edited at which record, incomplete…); approval rows from records the             chain no longer proves are marked NOT PROVEN. Give --public-key (and --anchor) to check signatures.
+
             Exit codes: 0 report written (even with warnings), 1 no audit record could be read or the report \
             could not be written, 64 usage error.
             """
@@ -50,6 +52,12 @@ struct ReportCommand: ParsableCommand {
         ))
     var entityKeys: [String] = []
 
+    @Option(help: "Public key (PEM) the logs' checkpoints must be signed with; each session's verdict then says so.")
+    var publicKey: String?
+
+    @Option(help: "An anchor file the proxy copied its checkpoints to (--audit-anchor); repeatable.")
+    var anchor: [String] = []
+
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("Name at least one audit log or folder.") }
         _ = try keys()
@@ -69,16 +77,24 @@ struct ReportCommand: ParsableCommand {
         let format = ReportFormat(rawValue: format.rawValue)!
         let keys = try keys()
         let path = output ?? "report.\(format.fileExtension)"
+        let key: AuditPublicKey?
+        do {
+            key = try publicKey.map { path throws(AuditKeyFiles.Failure) in try AuditKeyFiles.publicKey(at: path) }
+        } catch {
+            StandardError.write("mcp-firewall report: \(error)")
+            throw ExitCode(ExitCodes.usage)
+        }
         do {
             let model: ReportModel
             if path == "-" {
                 model = try ReportGenerator.generate(
                     paths: inputs, title: title, format: format, to: ByteSink(descriptor: STDOUT_FILENO),
-                    entityKeys: keys)
+                    entityKeys: keys, publicKey: key, anchors: anchor)
             } else {
                 model = try ReportFile.write(to: path) { sink throws(ReportError) in
                     try ReportGenerator.generate(
-                        paths: inputs, title: title, format: format, to: sink, entityKeys: keys)
+                        paths: inputs, title: title, format: format, to: sink, entityKeys: keys, publicKey: key,
+                        anchors: anchor)
                 }
             }
             for warning in model.warnings { StandardError.write(warning.description) }

@@ -91,6 +91,18 @@ package struct JSONReportWriter {
         writer.key("sources")
         strings(session.sources, &writer)
         writer.field("records", session.records)
+        if let verdict = session.integrity {
+            writer.key("integrity")
+            writer.beginObject()
+            writer.field("status", verdict.status.rawValue)
+            writer.field("intact", verdict.status.isIntact)
+            writer.field("tampered", verdict.status.isTampered)
+            writer.field("detail", verdict.headline)
+            writer.field("untrusted_from_seq", verdict.untrustedFromSeq)
+            writer.field("signed_through_seq", verdict.signedThroughSeq)
+            writer.field("key_id", verdict.keyID)
+            writer.endObject()
+        }
         writer.field("started", session.firstTimestamp)
         writer.field("last_record", session.lastTimestamp)
         if !session.serverArgv.isEmpty {
@@ -129,6 +141,7 @@ package struct JSONReportWriter {
             writer.beginObject()
             writer.field("call", entry.call)
             writer.field("seq", entry.seq)
+            if entry.unproven { writer.field("unproven", true) }
             writer.field("ts", entry.timestamp)
             writer.field("tool", entry.tool)
             writer.field("class", entry.toolClass?.rawValue)

@@ -55,7 +55,12 @@ package struct MarkdownReportWriter {
 
     private func render(_ session: SessionReport) -> String {
         let e = Self.escape
-        var text = "## Session \(session.index): \(e(session.id))\n\n| | |\n|---|---|\n"
+        var text = "## Session \(session.index): \(e(session.id))\n\n"
+        if let verdict = session.integrity {
+            let icon = verdict.status.tone == "ok" ? "✅" : verdict.status.tone == "bad" ? "❌" : "⚠️"
+            text += "> \(icon) **Audit chain: \(e(verdict.status.label))**\(e(verdict.explanation))\n\n"
+        }
+        text += "| | |\n|---|---|\n"
         if !session.serverArgv.isEmpty { text += "| Server | \(e(session.serverArgv.joined(separator: " "))) |\n" }
         if let path = session.policyPath {
             text +=

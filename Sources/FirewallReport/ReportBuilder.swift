@@ -36,6 +36,24 @@ package struct ReportModel: Sendable {
     package var records: Int
     /// The patterns that picked the data-access map's entity keys.
     package var entityKeys: [String] = EntityKeys.defaultPatterns
+    /// Whether the chains were checked against a pinned public key.
+    package var keyPinned = false
+
+    /// Attaches each session's verdict, and marks the approval rows whose records the chain no longer
+    /// proves (at or after a break), so nobody reads "approved by" from an edited log unwarned.
+    package mutating func apply(_ verification: AuditVerification, keyPinned: Bool) {
+        self.keyPinned = keyPinned
+        var verdicts: [String: SessionVerdict] = [:]
+        for verdict in verification.sessions { verdicts[verdict.session] = verdict }
+        for index in sessions.indices where sessions[index].recorder == "mcp-firewall" {
+            guard let verdict = verdicts[sessions[index].id] else { continue }
+            sessions[index].integrity = verdict
+            guard let from = verdict.untrustedFromSeq, !verdict.status.isIntact else { continue }
+            for entry in sessions[index].approvals.indices where sessions[index].approvals[entry].seq >= from {
+                sessions[index].approvals[entry].unproven = true
+            }
+        }
+    }
 }
 
 /// Reads audit records one at a time into session summaries and (for HTML) the timeline spool.
@@ -87,6 +105,12 @@ package final class ReportBuilder {
     /// Per session, the 2026-07-28 questions by approval id (bounded like the calls in flight).
     var questions: [[String: Question]] = []
     var versionNotes: Set<String> = []
+    /// The files read as mcp-firewall JSONL logs (their chains are verified), in reading order.
+    package private(set) var auditLogFiles: [String] = []
+
+    func noteAuditLog(_ file: String) {
+        if !auditLogFiles.contains(file) { auditLogFiles.append(file) }
+    }
     private var sessionIndex: [String: Int] = [:]
     private let maxWarnings: Int
     /// The argument keys whose values are entities.

@@ -1,3 +1,5 @@
+import FirewallCore
+
 /// The output formats of `mcp-firewall report`.
 package enum ReportFormat: String, CaseIterable, Sendable {
     case html
@@ -34,13 +36,22 @@ package enum ReportGenerator {
     @discardableResult
     package static func generate(
         paths: [String], title: String, format: ReportFormat, to output: ByteSink,
-        limits: SessionReport.Limits = .init(), entityKeys: EntityKeys = .standard
+        limits: SessionReport.Limits = .init(), entityKeys: EntityKeys = .standard,
+        publicKey: AuditPublicKey? = nil, anchors: [String] = []
     ) throws(ReportError) -> ReportModel {
         let builder = ReportBuilder(timeline: format == .html, limits: limits, entityKeys: entityKeys)
         let files = ReportInputs.expand(paths, builder: builder)
         ReportInputs.load(files, into: builder)
         if let failure = builder.writeFailure { throw ReportError("cannot spool the timeline: \(failure)") }
-        let model = builder.model(title: title)
+        var model = builder.model(title: title)
+        // The same verification as `audit verify`, so each session's section opens with its verdict.
+        do {
+            let verification = try AuditFileVerifier.verify(
+                logs: builder.auditLogFiles, anchors: anchors, publicKey: publicKey)
+            model.apply(verification, keyPinned: publicKey != nil)
+        } catch {
+            throw ReportError("cannot verify the audit logs: \(error)")
+        }
         guard model.records > 0 else {
             let problems = model.warnings.map(\.description).joined(separator: "\n")
             throw ReportError("no audit record could be read" + (problems.isEmpty ? "" : ":\n" + problems))

@@ -62,7 +62,10 @@ package enum ReportInputs {
         if reader.failure != 0 {
             builder.warn(file, line: nil, "read failed: \(String(cString: strerror(reader.failure)))")
         }
-        guard mode == .document else { return }
+        guard mode == .document else {
+            if mode == .lines { builder.noteAuditLog(file) }
+            return
+        }
         guard let document = readWhole(descriptor), document.count <= maxDocumentBytes else {
             builder.warn(file, line: nil, "cannot read the whole document (larger than 1 GiB, or unreadable)")
             return

@@ -38,6 +38,9 @@ enum ReportStyle {
         .badge.warn { color: var(--warn); background: var(--warn-bg); }
         .badge.bad { color: var(--bad); background: var(--bad-bg); }
         .badge.muted { color: var(--muted); background: var(--muted-bg); }
+        p.integrity { padding: 6px 10px; border-radius: 8px; border: 1px solid var(--line, #ddd); }
+        p.integrity.tone-bad { border-color: var(--bad); background: var(--bad-bg); }
+        p.integrity.tone-warn { border-color: var(--warn); }
         tr.tone-ok td:first-child { box-shadow: inset 4px 0 var(--ok); }
         tr.tone-auto td:first-child { box-shadow: inset 4px 0 var(--auto); }
         tr.tone-warn td:first-child { box-shadow: inset 4px 0 var(--warn); }

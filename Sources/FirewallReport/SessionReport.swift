@@ -56,10 +56,15 @@ package struct SessionReport: Sendable {
         package var askedOnCall: Int? = nil
         /// For a 2026-07-28 first round: the retry whose decision answered it.
         package var answeredByCall: Int? = nil
+        /// From a record the hash chain does not prove (at or after a break): not to be relied on.
+        package var unproven = false
 
         /// Short sentences the label leaves out: racing channels and the link between the two rounds.
         package var notes: [String] {
             var notes: [String] = []
+            if unproven {
+                notes.append("NOT PROVEN: recorded at or after a break in the audit chain; do not rely on this row")
+            }
             if !racing.isEmpty {
                 notes.append("asked at once: \(racing.joined(separator: ", ")) (the first answer counted)")
             }
@@ -117,6 +122,8 @@ package struct SessionReport: Sendable {
 
     /// The session id (`session`), or a stand-in for logs without one.
     package var id: String
+    /// What verifying its hash chain found (nil: not an mcp-firewall log, or not verified).
+    package var integrity: SessionVerdict?
     /// 1-based, in order of first appearance across the inputs.
     package var index: Int
     /// The files its records came from.

@@ -14,13 +14,33 @@ struct SessionSection {
             <h2 id="session-\(number)-title">Session \(number) <span class="sid">\(e(session.id))</span></h2>
 
             """
-        html += facts() + tallies() + approvals() + tools() + dataAccess()
+        html += integrity() + facts() + tallies() + approvals() + tools() + dataAccess()
         return html + "</section>\n"
     }
 
     private func e(_ text: String) -> String { SafeText.html(text) }
 
     private func code(_ text: String?) -> String { text.map { "<code>\(e($0))</code>" } ?? "<i>not recorded</i>" }
+
+    /// The verdict of `audit verify` for this session, first, so the rest is read in its light.
+    private func integrity() -> String {
+        guard session.recorder == "mcp-firewall" else { return "" }
+        guard let verdict = session.integrity else {
+            return "<p class=\"integrity\"><span class=\"badge muted\">not verified</span> no record of this "
+                + "session was read from a JSONL log</p>\n"
+        }
+        let tone = verdict.status.tone
+        var html = "<p class=\"integrity tone-\(tone)\"><span class=\"badge \(tone)\">Audit chain: "
+        html += "\(e(verdict.status.label))</span>\(e(verdict.explanation))"
+        if let key = verdict.keyID, verdict.status == .intactSigned {
+            html += " <span class=\"hash\">key \(e(key))</span>"
+        }
+        if verdict.status.isTampered {
+            html +=
+                "<br><strong>Rows marked NOT PROVEN below come from records the chain no longer vouches for.</strong>"
+        }
+        return html + "</p>\n"
+    }
 
     private func facts() -> String {
         var rows: [(String, String)] = []

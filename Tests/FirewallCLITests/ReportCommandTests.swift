@@ -46,6 +46,41 @@ struct ReportCommandTests {
         #expect(try Shell.output([E2E.binary, "report", Self.sample, "--entity-key", "[x"]).status == 64)
     }
 
+    @Test func eachSessionStatesItsChainVerdictAndMarksApprovalsAnEditLeftUnproven() throws {
+        let clean = try Shell.output([E2E.binary, "report", Self.sample, "--format", "json", "-o", "-"])
+        #expect(clean.status == 0)
+        guard case .array(let sessions) = try JSONParser.parse(Array(clean.output.utf8))["sessions"] else {
+            Issue.record("no sessions")
+            return
+        }
+        #expect(sessions.first?["integrity"]?["status"]?.stringValue == "intact_unsigned")
+        // A reviewer must never read "approved" from an edited log unwarned.
+        let folder = try E2E.temporaryFolder()
+        let lines = try String(contentsOfFile: Self.sample, encoding: .utf8).split(separator: "\n").map(String.init)
+        let edited = lines.enumerated().map { index, line in
+            index == 9 ? line.replacingOccurrences(of: "\"ts\":\"", with: "\"ts\":\"1") : line
+        }
+        let log = folder + "/edited.jsonl"
+        try (edited.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        let json = try Shell.output([E2E.binary, "report", log, "--format", "json", "-o", "-"])
+        guard case .array(let after) = try JSONParser.parse(Array(json.output.utf8))["sessions"],
+            case .array(let approvals) = after.first?["approvals"]
+        else {
+            Issue.record("no approvals in \(json.output)")
+            return
+        }
+        #expect(after.first?["integrity"]?["status"]?.stringValue == "edited")
+        #expect(after.first?["integrity"]?["untrusted_from_seq"] == .number("10"))
+        #expect(!approvals.isEmpty && approvals.allSatisfy { $0["unproven"] == .bool(true) })
+        let html = try Shell.output([E2E.binary, "report", log, "-o", folder + "/r.html"])
+        #expect(html.status == 0)
+        let page = try String(contentsOfFile: folder + "/r.html", encoding: .utf8)
+        #expect(page.contains("Audit chain: EDITED"))
+        #expect(page.contains("NOT PROVEN"))
+        let markdown = try Shell.output([E2E.binary, "report", log, "--format", "markdown", "-o", "-"])
+        #expect(markdown.output.contains("**Audit chain: EDITED**"))
+    }
+
     @Test func corruptLinesAreWarningsWithLineNumbersAndTheRestRenders() throws {
         let folder = try E2E.temporaryFolder()
         var text = try String(contentsOfFile: Self.sample, encoding: .utf8)

@@ -104,7 +104,7 @@ package struct AuditVerification: Sendable {
 }
 
 /// What verification found for one session.
-package struct SessionVerdict: Sendable {
+package struct SessionVerdict: Sendable, Hashable {
     package enum Status: String, Sendable {
         /// The chain holds and every record is covered by a signature checked against the pinned key.
         case intactSigned = "intact_signed"
@@ -140,6 +140,34 @@ package struct SessionVerdict: Sendable {
         package var isIntact: Bool {
             self == .intactSigned || self == .intactSignatureUnchecked || self == .intactUnsigned
         }
+
+        /// A few words for people: capitals for tampering, as `audit verify` prints it.
+        package var label: String {
+            switch self {
+            case .intactSigned: "intact, signed"
+            case .intactSignatureUnchecked: "intact, signature not checked"
+            case .intactUnsigned: "intact, unsigned"
+            case .edited: "EDITED"
+            case .chainBroken: "CHAIN BROKEN"
+            case .signatureInvalid: "SIGNATURE INVALID"
+            case .wrongKey: "SIGNED BY ANOTHER KEY"
+            case .unsigned: "UNSIGNED"
+            case .incomplete: "incomplete"
+            case .unchained: "unchained (schema 1)"
+            case .truncated: "TRUNCATED"
+            case .forked: "REWRITTEN (forked from the anchor)"
+            case .missing: "MISSING"
+            }
+        }
+
+        /// `ok`, `warn` or `bad`: how a report colours it.
+        package var tone: String {
+            switch self {
+            case .intactSigned: "ok"
+            case .intactSignatureUnchecked, .intactUnsigned, .incomplete, .unchained: "warn"
+            default: "bad"
+            }
+        }
     }
 
     package var session: String
@@ -154,6 +182,18 @@ package struct SessionVerdict: Sendable {
     package var signedThroughSeq: Int?
     package var keyID: String?
     package var detail: String
+
+    /// The verdict in one line: label, where, what, and from which record nothing is proven.
+    package var headline: String { status.label + explanation }
+
+    /// The headline without its label: ` at file:line: detail (records from k on are not proven)`.
+    package var explanation: String {
+        var line = ""
+        if let location { line += " at \(location)" }
+        line += ": \(detail)"
+        if let untrustedFromSeq, !status.isIntact { line += " (records from \(untrustedFromSeq) on are not proven)" }
+        return line
+    }
 
     package init(
         session: String, status: Status, records: Int, lastSeq: Int, location: String? = nil,
