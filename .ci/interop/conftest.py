@@ -44,6 +44,7 @@ AUDIT_EVENTS = {
     "rejection",
     "result",
     "tools_listed",
+    "checkpoint",
     "session_end",
 }
 
