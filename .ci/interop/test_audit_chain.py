@@ -72,3 +72,15 @@ async def test_unsigned_chain_verifies_too(proxy_factory, firewall_bin, hr_serve
     assert next(iter(verdicts.values())).startswith("intact "), verdicts
     ours = run(firewall_bin, "audit", "verify", str(proxy.audit))
     assert ours.returncode == 0 and "intact, unsigned" in ours.stdout
+
+
+def test_shipped_vectors_read_the_same_to_the_independent_verifier():
+    folder = Path(__file__).resolve().parents[2] / "examples" / "audit-vectors"
+    key = folder / "key.pub"
+    verdict = lambda name: next(iter(audit_chain_verify.verify(folder / name, key).values())).split()[0]  # noqa: E731
+    assert verdict("intact.jsonl") == "intact"
+    assert verdict("edited.jsonl").startswith("edited@")
+    for name in ("dropped.jsonl", "reordered.jsonl", "inserted.jsonl"):
+        assert verdict(name).startswith("broken@"), name
+    assert verdict("truncated.jsonl") == "incomplete"
+    assert verdict("crashed.jsonl") == "incomplete"

@@ -80,3 +80,32 @@ struct AuditVerifyEndToEndTests {
         #expect(result.output.contains("chmod 600"), "\(result.output)")
     }
 }
+
+/// The shipped test vectors (`examples/audit-vectors/`): each log gets the verdict and exit code
+/// `expected.json` states, from the built binary.
+struct AuditVectorTests {
+    @Test func everyVectorGetsItsStatedVerdict() throws {
+        let folder = E2E.repositoryRoot + "/examples/audit-vectors"
+        let data = try #require(FileManager.default.contents(atPath: folder + "/expected.json"))
+        guard case .array(let cases) = try JSONParser.parse(Array(data)) else {
+            Issue.record("expected.json is not an array")
+            return
+        }
+        #expect(cases.count >= 10)
+        for entry in cases {
+            let log = try #require(entry["log"]?.stringValue)
+            guard case .array(let args) = entry["args"] else { continue }
+            let extra = args.compactMap(\.stringValue).map {
+                $0.hasSuffix(".pub") || $0.hasSuffix(".jsonl") ? folder + "/" + $0 : $0
+            }
+            let result = try Shell.output([E2E.binary, "audit", "verify", folder + "/" + log, "--json"] + extra)
+            let verdict = try JSONParser.parse(Array(result.output.utf8))
+            guard case .array(let sessions) = verdict["sessions"] else {
+                Issue.record("\(log): no sessions in \(result.output)")
+                continue
+            }
+            #expect(sessions.first?["status"]?.stringValue == entry["status"]?.stringValue, "\(log) \(extra)")
+            #expect(Int(result.status) == Int(entry["exit"]?.doubleValue ?? -1), "\(log) \(extra)")
+        }
+    }
+}
