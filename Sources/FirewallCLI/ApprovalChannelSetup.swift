@@ -32,11 +32,10 @@ enum ApprovalChannelSetup {
     /// The channel to the machine's approver, when a confirmation could go there; it probes the socket
     /// once, now. Calls are labelled with the server's short name.
     static func approverChannel(
-        _ policy: Policy, environment: [String: String], server: [String]
+        _ policy: Policy, environment: [String: String], label: String
     ) -> ApproverApprovalChannel? {
         guard policy.approvalChannelsInUse.contains(.approver) else { return nil }
-        return ApproverApprovalChannel(
-            path: ApproverSocket.path(environment: environment), label: ServerLabel.make(argv: server))
+        return ApproverApprovalChannel(path: ApproverSocket.path(environment: environment), label: label)
     }
 
     /// Variables no child process may inherit: the webhook's shared secret (whoever holds it can forge

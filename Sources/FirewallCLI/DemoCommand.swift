@@ -57,7 +57,7 @@ struct DemoCommand: AsyncParsableCommand {
         print("")
         var argv = [
             executable, "proxy", "--policy", policyPath, "--audit", auditPath, "--log-level",
-            "warning",
+            "warning", "--server-name", "example-hr-server",
         ]
         if !interactive { argv.append("--no-terminal") }
         argv += ["--", executable, "example-server"]

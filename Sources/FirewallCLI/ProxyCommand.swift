@@ -59,6 +59,21 @@ struct ProxyCommand: AsyncParsableCommand {
             valueName: "FILE"))
     var auditAnchor: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Who every audit record names as the actor. Default: $MCP_FIREWALL_ACTOR, else the OS user running the proxy.",
+            valueName: "ID"))
+    var actor: String?
+
+    @Option(help: ArgumentHelp("The actor's type in the audit records (user, agent, service…).", valueName: "TYPE"))
+    var actorType = "user"
+
+    @Option(
+        help: ArgumentHelp(
+            "The server's name in the audit records (component) and on the approver page. Default: derived from its command line (`npx -y @scope/server-git` → server-git).",
+            valueName: "NAME"))
+    var serverName: String?
+
     @Option(help: ArgumentHelp("At most this many audit records between two checkpoints.", valueName: "N"))
     var auditCheckpointRecords: Int = 1000
 
@@ -162,6 +177,11 @@ struct ProxyCommand: AsyncParsableCommand {
             disableTerminal: noTerminal || ["1", "true", "yes"].contains(environment["MCP_FIREWALL_NO_TTY"] ?? "")
         )
         configuration.environmentSource = environmentChoice.source.rawValue
+        let label = serverName ?? ServerLabel.make(argv: server)
+        configuration.auditContext = AuditEvent.SessionContext(
+            actorID: actor ?? environment["MCP_FIREWALL_ACTOR"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? TerminalApprovalChannel.userName(),
+            actorType: actorType, host: Self.hostName(), component: label, environment: environmentChoice.name)
         configuration.auditSigningKey = signingKey
         configuration.auditAnchorPath = auditAnchor
         configuration.auditCheckpoints.records = auditCheckpointRecords
@@ -176,7 +196,7 @@ struct ProxyCommand: AsyncParsableCommand {
             StandardError.write("mcp-firewall: refusing to start: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)
         }
-        let approver = ApprovalChannelSetup.approverChannel(loaded, environment: environment, server: server)
+        let approver = ApprovalChannelSetup.approverChannel(loaded, environment: environment, label: label)
         for note in ApprovalChannelSetup.unusable(
             loaded.approval, webEnabled: approveWeb != nil, terminalEnabled: !configuration.disableTerminal,
             approverRunning: approver?.isAvailable ?? false)
@@ -248,6 +268,15 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let code = session.outcome?.exitCode ?? ExitCodes.serverUnavailable
         if code != 0 { throw ExitCode(code) }
+    }
+}
+
+extension ProxyCommand {
+    /// This machine's name, as `gethostname` gives it (no DNS lookup).
+    static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "unknown" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

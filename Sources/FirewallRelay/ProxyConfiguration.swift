@@ -21,6 +21,8 @@ package struct ProxyConfiguration: Sendable {
     /// A file every checkpoint record is also appended to (`--audit-anchor`): outside the log, so that a
     /// cut tail or a deleted session shows.
     package var auditAnchorPath: String?
+    /// Who and what every audit record names (actor, host, component); nil writes none.
+    package var auditContext: AuditEvent.SessionContext?
     /// Checkpoint cadence, when there is a key or an anchor.
     package var auditCheckpoints = AuditRecorder.Checkpoints()
     /// How long the server gets after its stdin closes, and again after SIGTERM.

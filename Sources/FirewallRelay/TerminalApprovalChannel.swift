@@ -166,7 +166,7 @@ package final class TerminalApprovalChannel: ApprovalChannel {
     }
 
     /// The login name of the user running the proxy: the account the terminal belongs to.
-    static func userName() -> String {
+    package static func userName() -> String {
         if let entry = getpwuid(getuid()), let name = entry.pointee.pw_name { return String(cString: name) }
         return ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
     }

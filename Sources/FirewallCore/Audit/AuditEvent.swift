@@ -11,6 +11,17 @@ package enum AuditEvent: Sendable {
     case sessionEnd(SessionEnd)
     case checkpoint(Checkpoint)
 
+    /// The tools/call a record belongs to, if any.
+    package var call: Int? {
+        switch self {
+        case .message(let message): message.call
+        case .approvalRequested(let requested): requested.call
+        case .decision(let decision): decision.call
+        case .result(let result): result.call
+        default: nil
+        }
+    }
+
     /// The `event` field's value.
     package var name: String {
         switch self {
@@ -112,6 +123,9 @@ package enum AuditEvent: Sendable {
         package var id: RequestID?
         package var call: Int?
         package var payload: AuditPayload
+        /// The W3C trace id of a `tools/call` whose `_meta.traceparent` carried one: the call's records
+        /// then share it as their `correlation_id`.
+        package var traceID: String?
 
         package init(
             direction: Direction, kind: String, method: String?, id: RequestID?, call: Int? = nil, payload: AuditPayload
@@ -137,11 +151,13 @@ package enum AuditEvent: Sendable {
         package var racing: [String]
         /// The digest an answer must be bound to (`ApprovalBinding.digest`).
         package var binding: String?
+        package var toolClass: ToolClass?
 
         package init(
-            call: Int, id: RequestID, approvalID: String, tool: String, channel: String, timeoutMilliseconds: Int,
-            racing: [String] = [], binding: String? = nil
+            toolClass: ToolClass? = nil, call: Int, id: RequestID, approvalID: String, tool: String, channel: String,
+            timeoutMilliseconds: Int, racing: [String] = [], binding: String? = nil
         ) {
+            self.toolClass = toolClass
             self.call = call
             self.id = id
             self.approvalID = approvalID
@@ -165,11 +181,14 @@ package enum AuditEvent: Sendable {
         package var final: Decision
         package var decidedBy: Approver
         package var approval: ApprovalTrace?
+        /// The size of the `tools/call` frame, in bytes.
+        package var requestBytes: Int?
 
         package init(
             call: Int, id: RequestID, era: ProtocolEra, arguments: JSONSlice, policy: PolicyDecision, final: Decision,
-            decidedBy: Approver, approval: ApprovalTrace? = nil
+            decidedBy: Approver, approval: ApprovalTrace? = nil, requestBytes: Int? = nil
         ) {
+            self.requestBytes = requestBytes
             self.call = call
             self.id = id
             self.era = era
@@ -235,11 +254,16 @@ package enum AuditEvent: Sendable {
         package var isError: Bool
         package var errorCode: Int?
         package var durationMilliseconds: Double
+        /// The size of the server's answer, in bytes, when it sent one.
+        package var responseBytes: Int?
+        package var toolClass: ToolClass?
 
         package init(
             outcome: String, call: Int, id: RequestID, tool: String, isError: Bool, errorCode: Int?,
-            durationMilliseconds: Double
+            durationMilliseconds: Double, responseBytes: Int? = nil, toolClass: ToolClass? = nil
         ) {
+            self.responseBytes = responseBytes
+            self.toolClass = toolClass
             self.outcome = outcome
             self.call = call
             self.id = id
@@ -247,6 +271,28 @@ package enum AuditEvent: Sendable {
             self.isError = isError
             self.errorCode = errorCode
             self.durationMilliseconds = durationMilliseconds
+        }
+    }
+
+    /// Who and what a session's records are about, written on every record so each line stands on
+    /// its own in a SIEM (lokryn's actor, component and host; NIST SP 800-53 AU-3 "where" and "who").
+    package struct SessionContext: Sendable, Equatable {
+        /// `--actor`, `MCP_FIREWALL_ACTOR`, else the OS user running the proxy.
+        package var actorID: String
+        /// `user` unless `--actor-type` says otherwise (`agent`, `service`…).
+        package var actorType: String
+        package var host: String
+        /// The server's name: `--server-name`, else derived from its command line (`ServerLabel`).
+        package var component: String
+        package var environment: String?
+
+        package init(actorID: String, actorType: String = "user", host: String, component: String, environment: String?)
+        {
+            self.actorID = actorID
+            self.actorType = actorType
+            self.host = host
+            self.component = component
+            self.environment = environment
         }
     }
 

@@ -1,3 +1,5 @@
+import Crypto
+
 /// Turns audit events into JSONL records: one compact JSON object and a newline each.
 ///
 /// Every record carries the schema version `v`, a per-session sequence number `seq` (gap-free,
@@ -9,13 +11,26 @@ package struct AuditRecordEncoder: Sendable {
 
     package let sessionID: String
     package private(set) var sequence = 0
+    /// Members written on every record right after `event_type` (`"actor":{…},"host":…`, without
+    /// braces; `AuditRecorder` builds them from the session's context and what negotiation showed).
+    package var context: [UInt8] = []
+    /// Whether `context` holds `environment` (then `session_start` does not repeat it).
+    package var contextHasEnvironment = false
+    /// The `sensitivity` written for each tool class (lokryn / OCSF confidentiality).
+    package var sensitivity: [ToolClass: String] = AuditRecordEncoder.defaultSensitivity
+
+    /// read: internal, write: confidential, sensitive: secret.
+    package static let defaultSensitivity: [ToolClass: String] = [
+        .read: "internal", .write: "confidential", .sensitive: "secret",
+    ]
 
     package init(sessionID: String) {
         self.sessionID = sessionID
     }
 
     /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
-    package mutating func encode(_ event: AuditEvent, time: Double) -> [UInt8] {
+    /// `traceID` is the call's W3C trace id when its client sent one: the call's `correlation_id`.
+    package mutating func encode(_ event: AuditEvent, time: Double, traceID: String? = nil) -> [UInt8] {
         sequence += 1
         // A decision carries the call's arguments whole: room for them up front, not by doubling.
         var capacity = 512
@@ -28,14 +43,26 @@ package struct AuditRecordEncoder: Sendable {
         AuditTimestamp.write(time, to: &writer)
         writer.field("session", sessionID)
         writer.field("event", event.name)
+        writer.field("event_type", Self.eventType(event))
+        if !context.isEmpty { writer.raw(context) }
+        if let call = event.call {
+            writer.field("correlation_id", traceID ?? correlationID(call: call))
+            writer.field("trace_id", traceID)
+        }
         switch event {
-        case .sessionStart(let start): Self.write(start, to: &writer)
+        case .sessionStart(let start): Self.write(start, skippingEnvironment: contextHasEnvironment, to: &writer)
         case .sessionNegotiated(let negotiated): Self.write(negotiated, to: &writer)
         case .message(let message): Self.write(message, to: &writer)
-        case .approvalRequested(let requested): Self.write(requested, to: &writer)
-        case .decision(let decision): Self.write(decision, to: &writer)
+        case .approvalRequested(let requested):
+            Self.write(requested, to: &writer)
+            writer.field("sensitivity", requested.toolClass.flatMap { sensitivity[$0] })
+        case .decision(let decision):
+            Self.write(decision, to: &writer)
+            writer.field("sensitivity", sensitivity[decision.policy.toolClass])
         case .rejection(let rejection): Self.write(rejection, to: &writer)
-        case .result(let result): Self.write(result, to: &writer)
+        case .result(let result):
+            Self.write(result, to: &writer)
+            writer.field("sensitivity", result.toolClass.flatMap { sensitivity[$0] })
         case .toolsListed(let listed): Self.write(listed, to: &writer)
         case .sessionEnd(let end): Self.write(end, to: &writer)
         case .checkpoint(let checkpoint): Self.write(checkpoint, to: &writer)
@@ -62,7 +89,46 @@ package struct AuditRecordEncoder: Sendable {
         writer.endArray()
     }
 
-    private static func write(_ start: AuditEvent.SessionStart, to writer: inout JSONWriter) {
+    /// 32 hex digits naming call `call` of this session: what its records share when the client sent no
+    /// trace id (the first 16 bytes of SHA-256 of the session id, `/` and the call number).
+    package func correlationID(call: Int) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array("\(sessionID)/\(call)".utf8))
+        return hasher.finalize().prefix(16).hexString
+    }
+
+    /// The record's kind in a fixed vocabulary that maps onto lokryn's `EventType` (docs/audit-format.md).
+    package static func eventType(_ event: AuditEvent) -> String {
+        switch event {
+        case .sessionStart: return "login"
+        case .sessionEnd: return "logout"
+        case .sessionNegotiated: return "mcp_initialize"
+        case .approvalRequested, .decision: return "guardrail_check"
+        case .rejection: return "transport_error"
+        case .result: return "tool_invocation"
+        case .toolsListed: return "tool_list"
+        case .checkpoint: return "integrity_checkpoint"
+        case .message(let message):
+            switch message.method {
+            case "tools/call": return "tool_invocation"
+            case "tools/list": return "tool_list"
+            case "resources/read": return "resource_read"
+            case "resources/list", "resources/templates/list": return "resource_list"
+            case "prompts/get": return "prompt_execution"
+            case "prompts/list": return "prompt_list"
+            case "initialize": return "mcp_initialize"
+            case "notifications/initialized": return "mcp_initialized"
+            case "ping": return "mcp_ping"
+            case "sampling/createMessage": return "sampling_request"
+            case nil where message.call != nil: return "tool_invocation"
+            default: return "mcp_message"
+            }
+        }
+    }
+
+    private static func write(
+        _ start: AuditEvent.SessionStart, skippingEnvironment: Bool, to writer: inout JSONWriter
+    ) {
         writer.key("proxy")
         writer.beginObject()
         writer.field("name", "mcp-firewall")
@@ -90,7 +156,7 @@ package struct AuditRecordEncoder: Sendable {
             writer.endArray()
         }
         writer.endObject()
-        writer.field("environment", start.environment)
+        if !skippingEnvironment { writer.field("environment", start.environment) }
         writer.field("environment_overlay", start.environmentOverlay)
         writer.field("environment_source", start.environmentSource)
         writer.field("payload_limit", start.payloadLimit)
@@ -186,6 +252,9 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("reason", policy.reason)
         writer.key("tags")
         strings(policy.tags, to: &writer)
+        let timedOut = record.approval?.outcome == .timeout
+        writer.field("status", record.final == .allow ? "success" : timedOut ? "timeout" : "denied")
+        writer.field("request_bytes", record.requestBytes)
         writer.key("decided_by")
         approver(record.decidedBy, to: &writer)
         if let approval = record.approval {
@@ -243,6 +312,8 @@ package struct AuditRecordEncoder: Sendable {
         id(rejection.id, to: &writer)
         writer.field("code", rejection.code)
         writer.field("message", rejection.message)
+        writer.field("status", "error")
+        writer.field("error", rejection.message)
         rejection.payload.write(to: &writer)
     }
 
@@ -253,6 +324,8 @@ package struct AuditRecordEncoder: Sendable {
         writer.field("outcome", result.outcome)
         writer.field("is_error", result.isError)
         writer.field("error_code", result.errorCode)
+        writer.field("status", result.outcome == "ok" ? "success" : "error")
+        writer.field("response_bytes", result.responseBytes)
         writer.key("duration_ms")
         writer.double((result.durationMilliseconds * 1000).rounded() / 1000)
     }
@@ -260,6 +333,8 @@ package struct AuditRecordEncoder: Sendable {
     private static func write(_ end: AuditEvent.SessionEnd, to writer: inout JSONWriter) {
         writer.field("reason", end.reason)
         writer.field("server_exit", end.serverExit)
+        let failedToStart = end.reason.hasPrefix("server failed") || end.reason.hasPrefix("the proxy could not")
+        writer.field("status", failedToStart ? "error" : "success")
         writer.key("counts")
         writer.beginObject()
         for (name, count) in end.counts { writer.field(name, count) }

@@ -46,6 +46,7 @@ extension RelayStateMachine {
                 call.incoming,
                 .approvalRequested(
                     .init(
+                        toolClass: call.decision.toolClass,
                         call: call.number, id: call.id, approvalID: call.approvalID, tool: call.tool, channel: names,
                         timeoutMilliseconds: Int(DurationText.milliseconds(call.settings.timeout)),
                         racing: channels.count > 1 ? channels : [], binding: request.binding)),

@@ -11,6 +11,8 @@ extension RelayStateMachine {
         /// For a call a person (or the client) approved: the approval, so that a server asking for
         /// more input (`input_required`) does not make the person approve the same call twice.
         var approval: Continuation.Origin? = nil
+        /// The class the policy gave the tool (the result record's sensitivity).
+        var toolClass: ToolClass? = nil
     }
 
     /// Whether `id` is already used by a request the proxy has not finished with.

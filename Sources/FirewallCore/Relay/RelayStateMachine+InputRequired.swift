@@ -32,6 +32,7 @@ extension RelayStateMachine {
                 call.incoming,
                 .approvalRequested(
                     .init(
+                        toolClass: call.decision.toolClass,
                         call: call.number, id: call.id, approvalID: call.approvalID, tool: call.tool,
                         channel: Self.elicitationChannel,
                         timeoutMilliseconds: Int(DurationText.milliseconds(call.settings.timeout)), binding: binding)),

@@ -110,7 +110,8 @@ extension RelayStateMachine {
                     .init(
                         outcome: "withheld", call: call, id: id, tool: tool, isError: true,
                         errorCode: JSONRPCErrorCode.internalError,
-                        durationMilliseconds: (now.monotonic - request.startedAt) * 1000)))
+                        durationMilliseconds: (now.monotonic - request.startedAt) * 1000,
+                        toolClass: request.toolClass)))
         }
         let reply = ProxyReply.error(id: id, code: JSONRPCErrorCode.internalError, message: text)
         batch.append(.message(proxyMessageRecord(reply, kind: "error", id: id, call: request.call)))
@@ -145,12 +146,13 @@ extension RelayStateMachine {
         case .error(_, let code):
             return .init(
                 outcome: "rpc_error", call: call, id: id, tool: tool, isError: true, errorCode: code,
-                durationMilliseconds: duration)
+                durationMilliseconds: duration, responseBytes: message.frame.count, toolClass: request.toolClass)
         default:
             let isError = message.resultValue("isError") == .bool(true)
             return .init(
                 outcome: isError ? "tool_error" : "ok", call: call, id: id, tool: tool, isError: isError,
-                errorCode: nil, durationMilliseconds: duration)
+                errorCode: nil, durationMilliseconds: duration, responseBytes: message.frame.count,
+                toolClass: request.toolClass)
         }
     }
 
@@ -235,7 +237,8 @@ extension RelayStateMachine {
                             .init(
                                 outcome: "server_exited", call: call, id: id, tool: tool, isError: true,
                                 errorCode: JSONRPCErrorCode.serverUnavailable,
-                                durationMilliseconds: (now.monotonic - request.startedAt) * 1000))
+                                durationMilliseconds: (now.monotonic - request.startedAt) * 1000,
+                                toolClass: request.toolClass))
                     ]))
             }
             replyError(

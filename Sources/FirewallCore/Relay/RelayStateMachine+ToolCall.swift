@@ -57,7 +57,7 @@ extension RelayStateMachine {
             let decided = AuditEvent.decision(
                 .init(
                     call: call, id: id, era: era, arguments: arguments, policy: decision, final: .allow,
-                    decidedBy: Self.byPolicy))
+                    decidedBy: Self.byPolicy, requestBytes: message.frame.count))
             actions.append(.log(RelayLog(.debug, "allowed", ["mcp.tool": tool, "rpc.id": "\(id)"])))
             forwardAudited(
                 Self.outgoingFrame(message), id: id, call: call, era: era, tool: tool, approval: nil,
@@ -66,7 +66,7 @@ extension RelayStateMachine {
             let decided = AuditEvent.decision(
                 .init(
                     call: call, id: id, era: era, arguments: arguments, policy: decision, final: .deny,
-                    decidedBy: Self.byPolicy))
+                    decidedBy: Self.byPolicy, requestBytes: message.frame.count))
             actions.append(
                 .log(
                     RelayLog(
@@ -94,8 +94,10 @@ extension RelayStateMachine {
         _ frame: [UInt8], id: RequestID, call: Int, era: ProtocolEra, tool: String, approval: Continuation.Origin?,
         events: [AuditEvent], now: RelayTime, into actions: inout [RelayAction]
     ) {
-        inFlight[id] = InFlight(
+        var request = InFlight(
             method: "tools/call", call: call, tool: tool, era: era, startedAt: now.monotonic, approval: approval)
+        for case .decision(let decided) in events { request.toolClass = decided.policy.toolClass }
+        inFlight[id] = request
         actions.append(.audit(events))
         actions.append(.sendToServer(frame, decided: id))
     }
@@ -184,7 +186,8 @@ extension RelayStateMachine {
         .decision(
             .init(
                 call: call.number, id: call.id, era: call.era, arguments: call.message.toolArgumentsSlice,
-                policy: call.decision, final: final, decidedBy: approver, approval: approval))
+                policy: call.decision, final: final, decidedBy: approver, approval: approval,
+                requestBytes: call.message.frame.count))
     }
 
     /// A `confirm` with nobody to ask: the policy's (or environment's) `unattended` setting decides.

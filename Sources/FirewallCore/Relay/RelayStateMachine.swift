@@ -208,10 +208,12 @@ package struct RelayStateMachine: Sendable {
         case .notification: kind = "notification"
         case .response(_, let isError): kind = isError ? "error" : "response"
         }
-        return AuditEvent.MessageRecord(
+        var record = AuditEvent.MessageRecord(
             direction: .clientToServer, kind: kind, method: message.method, id: message.id, call: call,
             payload: AuditPayload(message.frame, isValidJSON: true, limit: configuration.auditPayloadLimit)
         )
+        if call != nil { record.traceID = TraceParent.traceID(message.params?["_meta"]?["traceparent"]) }
+        return record
     }
 
     func proxyMessageRecord(

@@ -49,15 +49,72 @@ package struct AuditRecorder: Sendable {
     private var lastRecordAt: Double?
     private var lastCheckpointAt: Double?
     private var ended = false
+    /// Who and what every record is about (nil: the records carry no context, as in unit tests).
+    package let context: AuditEvent.SessionContext?
+    /// The client's and server's names and versions, once negotiation shows them.
+    private var peers: [(key: StaticString, value: String)] = []
+    /// The trace ids of calls in flight whose client sent `_meta.traceparent`, by call number.
+    private var traces: [Int: String] = [:]
 
     /// `checkpoints` nil means none are written (no key and no anchor: the chain alone).
     package init(
-        sessionID: String, signer: AuditSigningKey? = nil, checkpoints: Checkpoints? = nil, anchor: String? = nil
+        sessionID: String, signer: AuditSigningKey? = nil, checkpoints: Checkpoints? = nil, anchor: String? = nil,
+        context: AuditEvent.SessionContext? = nil
     ) {
         encoder = AuditRecordEncoder(sessionID: sessionID)
         self.signer = signer
         self.checkpoints = checkpoints ?? (signer == nil && anchor == nil ? nil : Checkpoints())
         self.anchor = anchor
+        self.context = context
+        rebuildContext()
+    }
+
+    /// The `sensitivity` each class is recorded with.
+    package var sensitivity: [ToolClass: String] {
+        get { encoder.sensitivity }
+        set { encoder.sensitivity = newValue }
+    }
+
+    /// Re-encodes the members every record carries: actor, host, component, environment, and the
+    /// client's and server's names and versions once known.
+    private mutating func rebuildContext() {
+        guard let context else { return }
+        var writer = JSONWriter(capacity: 256)
+        writer.beginObject()
+        writer.key("actor")
+        writer.beginObject()
+        writer.field("id", context.actorID)
+        writer.field("type", context.actorType)
+        writer.endObject()
+        writer.field("host", context.host)
+        writer.field("component", context.component)
+        writer.field("environment", context.environment)
+        for peer in peers { writer.field(peer.key, peer.value) }
+        writer.endObject()
+        let object = writer.take()
+        encoder.context = Array(object.dropFirst().dropLast())
+        encoder.contextHasEnvironment = context.environment != nil
+    }
+
+    /// Notes the client's and server's names and versions from a negotiation record.
+    private mutating func learnPeers(_ negotiated: AuditEvent.SessionNegotiated) {
+        var found: [(key: StaticString, value: String)] = []
+        func add(_ key: StaticString, _ value: JSONValue?) {
+            if let text = value?.stringValue { found.append((key, text)) }
+        }
+        add("client_name", negotiated.clientInfo?["name"])
+        add("client_version", negotiated.clientInfo?["version"])
+        add("server_name", negotiated.serverInfo?["name"])
+        add("server_version", negotiated.serverInfo?["version"])
+        guard !found.isEmpty else { return }
+        for entry in found {
+            if let index = peers.firstIndex(where: { $0.key.utf8Start == entry.key.utf8Start }) {
+                peers[index] = entry
+            } else {
+                peers.append(entry)
+            }
+        }
+        rebuildContext()
     }
 
     package var sessionID: String { encoder.sessionID }
@@ -89,6 +146,8 @@ package struct AuditRecorder: Sendable {
             batch.holdsDecision = true
         case .decision, .approvalRequested:
             batch.holdsDecision = true
+        case .sessionNegotiated(let negotiated):
+            learnPeers(negotiated)
         case .checkpoint:
             preconditionFailure("checkpoints are the recorder's own records")
         default:
@@ -152,7 +211,21 @@ package struct AuditRecorder: Sendable {
     }
 
     private mutating func append(_ event: AuditEvent, at time: RelayTime, into batch: inout Batch) {
-        var line = encoder.encode(event, time: time.wall)
+        var traceID: String?
+        if let call = event.call {
+            if case .message(let message) = event, let presented = message.traceID {
+                // Calls in flight are bounded by the relay; this bound only guards against a leak.
+                if traces.count >= 4096 { traces.removeAll() }
+                traces[call] = presented
+            }
+            traceID = traces[call]
+            switch event {
+            case .result: traces[call] = nil
+            case .decision(let decision) where decision.final == .deny: traces[call] = nil
+            default: break
+            }
+        }
+        var line = encoder.encode(event, time: time.wall, traceID: traceID)
         head = AuditChain.seal(&line, after: head)
         batch.lines.append(line)
     }
