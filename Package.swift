@@ -54,6 +54,7 @@ let package = Package(
                 "FirewallCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // An MCP host over stdio: the demo drives the proxy with it, and so do the tests and benchmarks.

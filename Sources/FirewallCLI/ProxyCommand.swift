@@ -74,6 +74,17 @@ struct ProxyCommand: AsyncParsableCommand {
             valueName: "NAME"))
     var serverName: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Rotate the audit log during a session once it holds this many bytes: it is renamed to NAME-<UTC time>.jsonl and the chain goes on in a new file (SIGHUP reopens it too, for external rotators).",
+            valueName: "BYTES"))
+    var auditRotateBytes: Int?
+
+    @Option(
+        help: ArgumentHelp("Rotate the audit log once it has been written for this many seconds.", valueName: "SECONDS")
+    )
+    var auditRotateSeconds: Double?
+
     @Option(help: ArgumentHelp("At most this many audit records between two checkpoints.", valueName: "N"))
     var auditCheckpointRecords: Int = 1000
 
@@ -117,6 +128,12 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         guard maxMessageBytes >= 1024 else { throw ValidationError("--max-message-bytes must be at least 1024") }
         guard auditPayloadLimit >= 0 else { throw ValidationError("--audit-payload-limit cannot be negative") }
+        if let auditRotateBytes, auditRotateBytes < 1024 {
+            throw ValidationError("--audit-rotate-bytes must be at least 1024")
+        }
+        if let auditRotateSeconds, !(auditRotateSeconds >= 1 && auditRotateSeconds.isFinite) {
+            throw ValidationError("--audit-rotate-seconds must be at least 1")
+        }
         guard auditCheckpointRecords > 0 else { throw ValidationError("--audit-checkpoint-records must be at least 1") }
         guard auditCheckpointSeconds > 0, auditCheckpointSeconds.isFinite else {
             throw ValidationError("--audit-checkpoint-seconds must be a positive number")
@@ -184,6 +201,7 @@ struct ProxyCommand: AsyncParsableCommand {
             actorType: actorType, host: Self.hostName(), component: label, environment: environmentChoice.name)
         configuration.auditSigningKey = signingKey
         configuration.auditAnchorPath = auditAnchor
+        configuration.auditRotation = AuditRotation(maxBytes: auditRotateBytes, maxAge: auditRotateSeconds)
         configuration.auditCheckpoints.records = auditCheckpointRecords
         configuration.auditCheckpoints.seconds = auditCheckpointSeconds
         configuration.withheldEnvironment = ApprovalChannelSetup.withheldEnvironment(loaded.approval)

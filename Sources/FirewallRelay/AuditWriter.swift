@@ -58,18 +58,27 @@ package final class AuditWriter: Sendable {
         var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
         /// Tasks in `sync()`, resumed by the thread once their request is done.
         var syncWaiters: [(number: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+        /// A rotation asked for: after the first `records` entries of `queued` (the batches through
+        /// `ticket`), the file is synced, renamed to `archive` (when given) and `path` opened anew.
+        var rotation: (ticket: UInt64, records: Int, archive: String?)?
     }
 
     private enum Work {
         /// Append `records` (the batches up to ticket `through`), `fdatasync` them if `dataSync`, then
         /// `fsync` if `sync` is set.
         case write(records: [[UInt8]], through: UInt64, dataSync: Bool, sync: UInt64?)
+        /// Append `records` (through ticket `through`), sync, then rename the file and open a new one.
+        case rotate(records: [[UInt8]], through: UInt64, archive: String?)
         case sleep
         case exit
     }
 
-    private let fd: Int32
-    private let path: String
+    /// The open file; replaced only by the writer's thread while it alone touches the file (rotation).
+    private let descriptor: Atomic<Int32>
+    private var fd: Int32 { descriptor.load(ordering: .acquiring) }
+    /// The file's size as last written (what was there at open, plus what this writer appended).
+    private let writtenSize: Atomic<Int>
+    package let path: String
     private let syncMode: AuditSyncMode
     private let state = Mutex(State())
     /// The highest ticket whose records are written (and synced, when their batch asked for it).
@@ -87,7 +96,9 @@ package final class AuditWriter: Sendable {
     package init(path: String, sync: AuditSyncMode = .never) throws(AuditLogError) {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw AuditLogError(message: "cannot open audit log \(path): \(Posix.errorText(errno))") }
-        self.fd = fd
+        self.descriptor = Atomic(fd)
+        var status = stat()
+        self.writtenSize = Atomic(fstat(fd, &status) == 0 ? Int(status.st_size) : 0)
         self.path = path
         self.syncMode = sync
         // A previous run that died mid-line must not glue its fragment to our first record.
@@ -131,7 +142,7 @@ package final class AuditWriter: Sendable {
     package func append(_ records: [[UInt8]], decisive: Bool = false) -> AuditTicket {
         guard !records.isEmpty else { return .none }
         let claimed = state.withLock { state -> UInt64? in
-            guard state.idle, !state.inline, state.queued.isEmpty, !state.closing,
+            guard state.idle, !state.inline, state.queued.isEmpty, !state.closing, state.rotation == nil,
                 state.syncsRequested == state.syncsDone, failedFrom.load(ordering: .relaxed) == .max
             else { return nil }
             state.issued += 1
@@ -182,6 +193,22 @@ package final class AuditWriter: Sendable {
             if let known { continuation.resume(returning: known) }
         }
     }
+
+    /// Closes the current file once every batch enqueued so far is written and synced, renames it to
+    /// `archive` (when given: the proxy's own rotation; nil after an external rotator moved it), and
+    /// opens `path` afresh for the batches that follow. Never blocks; a failure latches like a write's.
+    package func rotate(archiveTo archive: String?) {
+        let wake = state.withLock { state -> Bool in
+            guard state.rotation == nil, !state.closing else { return false }
+            state.rotation = (state.issued, state.queued.count, archive)
+            defer { state.idle = false }
+            return state.idle
+        }
+        if wake { work.signal() }
+    }
+
+    /// The file's size in bytes as this writer last left it.
+    package var size: Int { writtenSize.load(ordering: .relaxed) }
 
     /// The newest ticket handed out (written or not).
     package var issuedTicket: AuditTicket { AuditTicket(state.withLock { $0.issued }) }
@@ -235,6 +262,13 @@ package final class AuditWriter: Sendable {
                     state.idle = true
                     return .sleep
                 }
+                if let rotation = state.rotation {
+                    state.rotation = nil
+                    let count = min(rotation.records, state.queued.count)
+                    let records = Array(state.queued.prefix(count))
+                    state.queued.removeFirst(count)
+                    return .rotate(records: records, through: rotation.ticket, archive: rotation.archive)
+                }
                 let sync = state.syncsRequested > state.syncsDone ? state.syncsRequested : nil
                 if !state.queued.isEmpty || sync != nil {
                     defer {
@@ -258,6 +292,10 @@ package final class AuditWriter: Sendable {
                 var error = records.isEmpty ? nil : appendToFile(records, dataSync: dataSync)
                 if error == nil, sync != nil, fsync(fd) != 0 { error = POSIXError(errno) }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: sync)
+            case .rotate(let records, let through, let archive):
+                var error = records.isEmpty ? nil : appendToFile(records, dataSync: true)
+                if error == nil { error = reopen(archivingTo: archive) }
+                publish(through: records.isEmpty ? nil : through, error: error, synced: nil)
             case .exit:
                 Posix.close(fd)
                 publish(through: nil, error: nil, synced: nil)
@@ -265,6 +303,19 @@ package final class AuditWriter: Sendable {
                 return
             }
         }
+    }
+
+    /// Syncs and closes the file, renames it to `archive` if given, and opens `path` for appending.
+    private func reopen(archivingTo archive: String?) -> POSIXError? {
+        if fsync(fd) != 0 { return POSIXError(errno) }
+        if let archive, rename(path, archive) != 0 { return POSIXError(errno) }
+        let fresh = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fresh >= 0 else { return POSIXError(errno) }
+        let old = descriptor.exchange(fresh, ordering: .acquiringAndReleasing)
+        Posix.close(old)
+        var status = stat()
+        writtenSize.store(fstat(fresh, &status) == 0 ? Int(status.st_size) : 0, ordering: .relaxed)
+        return nil
     }
 
     /// Appends `records` with as few writes as the kernel allows; on failure takes back what got out.
@@ -278,6 +329,7 @@ package final class AuditWriter: Sendable {
                 VectoredWrite.write(fd, buffers, whenBlocked: waitForRoom)
             }
             written += result.written
+            writtenSize.add(result.written, ordering: .relaxed)
             if case .failed(let cause) = result.outcome { error = cause }
             start = end
         }
@@ -285,6 +337,7 @@ package final class AuditWriter: Sendable {
             // No half batch stays in the log: its tickets fail, so none of it may look recorded.
             var status = stat()
             if fstat(fd, &status) == 0 { _ = ftruncate(fd, status.st_size - off_t(written)) }
+            writtenSize.subtract(written, ordering: .relaxed)
         }
         if error == nil, dataSync, fdatasync(fd) != 0 { error = POSIXError(errno) }
         return error

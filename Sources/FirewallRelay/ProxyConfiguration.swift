@@ -23,6 +23,8 @@ package struct ProxyConfiguration: Sendable {
     package var auditAnchorPath: String?
     /// Who and what every audit record names (actor, host, component); nil writes none.
     package var auditContext: AuditEvent.SessionContext?
+    /// When the proxy itself rotates the log during a session (`--audit-rotate-bytes`, `-age`).
+    package var auditRotation = AuditRotation()
     /// Checkpoint cadence, when there is a key or an anchor.
     package var auditCheckpoints = AuditRecorder.Checkpoints()
     /// How long the server gets after its stdin closes, and again after SIGTERM.
@@ -63,4 +65,25 @@ package enum ProxyOutcome: Sendable, Equatable {
     case auditFailed(String)
     /// A call needed confirmation, nobody could answer, and the policy says `unattended: fail`.
     case unattendedFailure
+}
+
+/// Rotating the audit log inside a session (a desktop app's session lasts for days): the file is
+/// renamed to `<name>-<UTC time>.jsonl` and a new one opened, the chain going on across both.
+package struct AuditRotation: Sendable, Equatable {
+    /// Rotate once the file holds this many bytes (nil: never by size).
+    package var maxBytes: Int?
+    /// Rotate once the file has been written for this many seconds (nil: never by age).
+    package var maxAge: Double?
+
+    package init(maxBytes: Int? = nil, maxAge: Double? = nil) {
+        self.maxBytes = maxBytes
+        self.maxAge = maxAge
+    }
+
+    /// The name a file at `path` is archived under at `time`: `audit.jsonl` → `audit-20261208T101500.123456Z.jsonl`.
+    package static func archiveName(for path: String, at time: Double) -> String {
+        let stamp = AuditTimestamp.format(time).filter { $0 != "-" && $0 != ":" }
+        let base = path.hasSuffix(".jsonl") ? String(path.dropLast(6)) : path
+        return "\(base)-\(stamp).jsonl"
+    }
 }

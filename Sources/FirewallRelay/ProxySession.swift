@@ -120,7 +120,7 @@ package struct ProxySession: Sendable {
         let loop = RelaySessionLoop(
             machine: machine, recorder: recorder, audit: audit, anchor: anchor, toServer: toServer, toClient: toClient,
             inbox: inbox,
-            approvals: approvals, logger: logger)
+            approvals: approvals, logger: logger, rotation: configuration.auditRotation)
         let links = SessionLinks()
         return ProxySession(
             audit: audit, anchor: anchor, approvals: approvals,
@@ -139,6 +139,7 @@ package struct ProxySession: Sendable {
         [
             .init(service: audit), .init(service: AnchorService(anchor: anchor)), .init(service: approvals),
             .init(service: client), .init(service: upstream),
+            .init(service: AuditReopenService(loop: relay.loop)),
             .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
     }

@@ -23,6 +23,9 @@ package final class RelaySessionLoop: Sendable {
     private let core: Mutex<Core>
     private let ending = OneShot<SessionEnding>()
     private let failedSession = Atomic<Bool>(false)
+    /// SIGHUP arrived: another program moved the log; reopen it at the next batch.
+    private let reopenRequested = Atomic<Bool>(false)
+    let rotation: AuditRotation
     /// Fulfilled once the client's end has been run: every client frame before it is decided and its
     /// forward handed to the server's writer, so the writer may be finished.
     package let clientEndRun = OneShot<Void>()
@@ -36,8 +39,10 @@ package final class RelaySessionLoop: Sendable {
     package init(
         machine: RelayStateMachine, recorder: AuditRecorder, audit: AuditWriter, anchor: AuditWriter? = nil,
         toServer: DescriptorWriter,
-        toClient: DescriptorWriter, inbox: SessionInbox, approvals: ApprovalCoordinator, logger: Logger
+        toClient: DescriptorWriter, inbox: SessionInbox, approvals: ApprovalCoordinator, logger: Logger,
+        rotation: AuditRotation = AuditRotation()
     ) {
+        self.rotation = rotation
         self.core = Mutex(Core(machine: machine, recorder: recorder))
         self.audit = audit
         self.anchor = anchor
@@ -74,6 +79,9 @@ package final class RelaySessionLoop: Sendable {
         var recorder: AuditRecorder
         var auditFailureTold = false
         var lastTicket = AuditTicket.none
+        /// When the current log file was opened (monotonic seconds), for `max_age`.
+        var fileOpenedAt: Double?
+        var ended = false
 
         init(machine: RelayStateMachine? = nil, recorder: AuditRecorder = AuditRecorder(sessionID: "")) {
             self.machine = machine
@@ -108,8 +116,12 @@ package final class RelaySessionLoop: Sendable {
         var due = AuditRecorder.Batch()
         core.recorder.checkpointIfDue(at: now, into: &due)
         if !due.isEmpty { core.lastTicket = write(due) }
-        let deadlines = (machine.nextDeadline, core.recorder.nextCheckpointDeadline)
-        let deadline = deadlines.0.map { first in deadlines.1.map { min(first, $0) } ?? first } ?? deadlines.1
+        if sessionEnding != nil { core.ended = true }
+        if !core.ended { rotateIfDue(&core, now: now) }
+        var deadline = machine.nextDeadline
+        for candidate in [core.recorder.nextCheckpointDeadline, rotationDeadline(core)] {
+            if let candidate { deadline = deadline.map { min($0, candidate) } ?? candidate }
+        }
         timer.arm(deadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
         if clientEnded { clientEndRun.fulfil(()) }
@@ -168,6 +180,52 @@ package final class RelaySessionLoop: Sendable {
         // Our stdout blocks: a small write goes out here when it has room, the rest on its thread.
         if !toClientEntries.isEmpty { toClient.sendNow(toClientEntries) }
         return ending
+    }
+
+    /// Asks for the log to be reopened (SIGHUP from a log rotator) at the next batch.
+    package func requestAuditReopen() {
+        reopenRequested.store(true, ordering: .releasing)
+        inbox.post(.tick)
+    }
+
+    private func rotationDeadline(_ core: Core) -> Double? {
+        guard let maxAge = rotation.maxAge, !core.ended else { return nil }
+        return (core.fileOpenedAt ?? 0) + maxAge
+    }
+
+    /// Rotates the log when it is due (size, age, or a reopen asked for): a `rotation` record (and a
+    /// checkpoint) closes the file, the writer renames it and opens a new one, and a `rotation`
+    /// record opens that, chained to the last record of the old file.
+    private func rotateIfDue(_ core: inout Core, now: RelayTime) {
+        if core.fileOpenedAt == nil { core.fileOpenedAt = now.monotonic }
+        let reason: String
+        var archive: String?
+        if reopenRequested.exchange(false, ordering: .acquiringAndReleasing) {
+            reason = "reopen"
+        } else if let maxBytes = rotation.maxBytes, audit.size >= maxBytes {
+            reason = "max_bytes"
+        } else if let deadline = rotationDeadline(core), now.monotonic >= deadline {
+            reason = "max_age"
+        } else {
+            return
+        }
+        if reason != "reopen" { archive = AuditRotation.archiveName(for: audit.path, at: now.wall) }
+        let name = { (path: String) in path.split(separator: "/").last.map(String.init) ?? path }
+        var closing = AuditRecorder.Batch()
+        core.recorder.record(
+            .rotation(
+                .init(phase: .close, reason: reason, archivedFile: archive.map(name), continuesIn: name(audit.path))),
+            at: now, into: &closing)
+        core.lastTicket = write(closing)
+        audit.rotate(archiveTo: archive)
+        var opening = AuditRecorder.Batch()
+        core.recorder.record(
+            .rotation(.init(phase: .open, reason: reason, archivedFile: archive.map(name))), at: now, into: &opening)
+        core.lastTicket = write(opening)
+        core.fileOpenedAt = now.monotonic
+        logger.info(
+            "audit log rotated",
+            metadata: ["reason": "\(reason)", "audit.archived": "\(archive ?? "(moved by another program)")"])
     }
 
     /// Writes `batch` here when the audit writer is idle (this thread is never the pool's), and hands

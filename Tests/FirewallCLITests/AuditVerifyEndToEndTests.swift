@@ -109,3 +109,73 @@ struct AuditVectorTests {
         }
     }
 }
+
+/// Rotation inside a session: by size the proxy archives the file and goes on in a new one; on SIGHUP
+/// it reopens a file another program moved. The chain runs across the files, and `audit verify` over
+/// the whole set says intact, over part of it says which file is missing.
+@Suite(.timeLimit(.minutes(1)))
+struct AuditRotationEndToEndTests {
+    static func files(_ folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+            $0.hasPrefix("audit-") && $0.hasSuffix(".jsonl")
+        }.sorted().map { folder + "/" + $0 }
+    }
+
+    @Test func bySizeTheChainRunsAcrossFilesAndAMissingOneIsNamed() async throws {
+        let folder = try E2E.temporaryFolder()
+        _ = try Shell.output([E2E.binary, "audit", "keygen", folder + "/k"])
+        let argv = try E2E.proxyArgv(
+            folder: folder, policy: E2E.hrPolicy,
+            extra: ["--audit-rotate-bytes", "4096", "--audit-signing-key", folder + "/k.key"])
+        let status = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            for id in 1...6 {
+                _ = await E2E.callTool(client, id: id, "get_employee", [.string("employee_id", "E-1001")])
+            }
+            return await client.close()
+        }
+        #expect(status == .exited(0))
+        let archived = try Self.files(folder)
+        #expect(archived.count >= 2, "\(archived)")
+        let set = archived + [folder + "/audit.jsonl"]
+        let key = ["--public-key", folder + "/k.pub"]
+        let whole = try Shell.output([E2E.binary, "audit", "verify"] + set + key)
+        #expect(whole.status == 0, "\(whole.output)")
+        #expect(whole.output.contains("intact, signed"))
+        let newest = try Shell.output([E2E.binary, "audit", "verify", folder + "/audit.jsonl"] + key)
+        #expect(newest.status == 2)
+        #expect(newest.output.contains("began in an earlier file"), "\(newest.output)")
+        let holed = try Shell.output([E2E.binary, "audit", "verify"] + [set[0]] + set.dropFirst(2) + key)
+        #expect(holed.status == 1)
+        #expect(holed.output.contains("is missing"), "\(holed.output)")
+        let oldest = try Shell.output([E2E.binary, "audit", "verify", set[0]] + key)
+        #expect(oldest.status == 2)
+        #expect(oldest.output.contains("continues in audit.jsonl"), "\(oldest.output)")
+    }
+
+    @Test func sighupReopensAFileAnotherProgramMoved() async throws {
+        let folder = try E2E.temporaryFolder()
+        let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)
+        let log = folder + "/audit.jsonl"
+        let moved = folder + "/audit.jsonl.1"
+        let status = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            _ = await E2E.callTool(client, id: 1, "get_employee", [.string("employee_id", "E-1001")])
+            #expect(rename(log, moved) == 0)
+            kill(client.process.pid, SIGHUP)
+            // The reopen happens at the next batch: a call makes one, and its answer comes after it.
+            var reopened = false
+            for id in 2...50 where !reopened {
+                _ = await E2E.callTool(client, id: id, "get_employee", [.string("employee_id", "E-1001")])
+                reopened = FileManager.default.fileExists(atPath: log)
+            }
+            #expect(reopened)
+            return await client.close()
+        }
+        #expect(status == .exited(0))
+        let both = try Shell.output([E2E.binary, "audit", "verify", moved, log])
+        #expect(both.status == 0, "\(both.output)")
+        let closing = try String(contentsOfFile: moved, encoding: .utf8)
+        #expect(closing.contains(#""event":"rotation""#) && closing.contains(#""reason":"reopen""#))
+    }
+}

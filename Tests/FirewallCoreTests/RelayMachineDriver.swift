@@ -127,6 +127,7 @@ struct RelayMachineDriver {
             return "tools_listed \(record.tools.count) tools, \(record.unmatchedRules.count) unmatched"
         case .sessionEnd(let record): return "session_end \(record.reason)"
         case .checkpoint(let record): return "checkpoint \(record.reason)"
+        case .rotation(let record): return "rotation \(record.phase.rawValue)"
         }
     }
 

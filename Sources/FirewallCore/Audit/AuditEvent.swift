@@ -10,6 +10,7 @@ package enum AuditEvent: Sendable {
     case toolsListed(ToolsListed)
     case sessionEnd(SessionEnd)
     case checkpoint(Checkpoint)
+    case rotation(Rotation)
 
     /// The tools/call a record belongs to, if any.
     package var call: Int? {
@@ -35,6 +36,7 @@ package enum AuditEvent: Sendable {
         case .toolsListed: "tools_listed"
         case .sessionEnd: "session_end"
         case .checkpoint: "checkpoint"
+        case .rotation: "rotation"
         }
     }
 
@@ -337,6 +339,31 @@ package enum AuditEvent: Sendable {
             self.head = head
             self.keyID = keyID
             self.signature = signature
+        }
+    }
+
+    /// A log file closing (its last record of the session) or opening (its first) when the proxy
+    /// rotates it: the chain goes on across the files, and each names the other.
+    package struct Rotation: Sendable {
+        package enum Phase: String, Sendable {
+            case close
+            case open
+        }
+
+        package var phase: Phase
+        /// `max_bytes`, `max_age`, or `reopen` (SIGHUP: another program moved the file).
+        package var reason: String
+        /// On `close`: the name this file is archived under (nil when another program moved it).
+        /// On `open`: the name the previous file was archived under.
+        package var archivedFile: String?
+        /// On `close`: the file the session continues in.
+        package var continuesIn: String?
+
+        package init(phase: Phase, reason: String, archivedFile: String?, continuesIn: String? = nil) {
+            self.phase = phase
+            self.reason = reason
+            self.archivedFile = archivedFile
+            self.continuesIn = continuesIn
         }
     }
 

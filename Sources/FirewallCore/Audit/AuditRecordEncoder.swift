@@ -66,6 +66,11 @@ package struct AuditRecordEncoder: Sendable {
         case .toolsListed(let listed): Self.write(listed, to: &writer)
         case .sessionEnd(let end): Self.write(end, to: &writer)
         case .checkpoint(let checkpoint): Self.write(checkpoint, to: &writer)
+        case .rotation(let rotation):
+            writer.field("phase", rotation.phase.rawValue)
+            writer.field("reason", rotation.reason)
+            writer.field(rotation.phase == .close ? "archived_as" : "previous_file", rotation.archivedFile)
+            writer.field("continues_in", rotation.continuesIn)
         }
         writer.endObject()
         writer.endLine()
@@ -108,6 +113,7 @@ package struct AuditRecordEncoder: Sendable {
         case .result: return "tool_invocation"
         case .toolsListed: return "tool_list"
         case .checkpoint: return "integrity_checkpoint"
+        case .rotation: return "config_change"
         case .message(let message):
             switch message.method {
             case "tools/call": return "tool_invocation"

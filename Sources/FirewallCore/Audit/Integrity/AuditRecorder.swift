@@ -148,6 +148,10 @@ package struct AuditRecorder: Sendable {
             batch.holdsDecision = true
         case .sessionNegotiated(let negotiated):
             learnPeers(negotiated)
+        case .rotation(let rotation):
+            batch.holdsDecision = true
+            // Each file's end is signed: what it holds is proven even if the next file is lost.
+            if rotation.phase == .close { reason = "rotation" }
         case .checkpoint:
             preconditionFailure("checkpoints are the recorder's own records")
         default:

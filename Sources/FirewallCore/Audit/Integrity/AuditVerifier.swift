@@ -262,6 +262,10 @@ private struct SessionChain: Sendable {
     var sawEnd = false
     var checkpointAfterEnd = false
     var checkpointHashes: [Int: AuditHash] = [:]
+    /// The session's first record given is a rotation's opening: it began in this earlier file.
+    var beganIn: String?
+    /// The file the session continues in, after a rotation closed the one read last.
+    var continuesIn: String?
 
     init(file: String) {
         self.file = file
@@ -285,6 +289,22 @@ private struct SessionChain: Sendable {
         }
         if !links.isIntact {
             flag(.edited, seq, location, "record \(seq) was edited: its bytes do not hash to its `h`")
+        }
+        let opening = event == "rotation" && record["phase"]?.stringValue == "open"
+        let previousFile = record["previous_file"]?.stringValue ?? "(moved by another program)"
+        if opening, records == 1, seq > 1 {
+            // Only the later files of a rotation set were given: the chain starts here.
+            beganIn = previousFile
+            lastSeq = seq - 1
+            lastHash = links.prev
+        } else if opening, seq != lastSeq + 1 || links.prev != lastHash {
+            flag(
+                .chainBroken, seq, location,
+                "the file before this one (\(previousFile)) is missing: records \(lastSeq + 1)–\(seq - 1) are not in the files given"
+            )
+        }
+        if event == "rotation" {
+            continuesIn = record["phase"]?.stringValue == "close" ? record["continues_in"]?.stringValue ?? "?" : nil
         }
         if case .dropped(let from, let to) = gap, problem?.status == .chainBroken, (from...to).contains(seq) {
             // A record named missing turned up later: they were reordered, not dropped.
@@ -406,6 +426,19 @@ private struct SessionChain: Sendable {
             verdict.status = .unsigned
             verdict.untrustedFromSeq = 1
             verdict.detail = "no checkpoint of this session is signed, but a public key was given"
+            return verdict
+        }
+        if let beganIn {
+            verdict.status = .incomplete
+            verdict.untrustedFromSeq = 1
+            verdict.detail =
+                "the session began in an earlier file (\(beganIn)), which was not given: give every file of the set, oldest first"
+            return verdict
+        }
+        if !sawEnd, let continuesIn {
+            verdict.status = .incomplete
+            verdict.untrustedFromSeq = lastSeq + 1
+            verdict.detail = "the session continues in \(continuesIn) after record \(lastSeq), which was not given"
             return verdict
         }
         guard sawEnd else {
