@@ -5,6 +5,6 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Verify audit logs and manage the keys that sign them.",
-        subcommands: [AuditVerifyCommand.self, AuditKeygenCommand.self]
+        subcommands: [AuditVerifyCommand.self, AuditKeygenCommand.self, AuditSealCommand.self]
     )
 }

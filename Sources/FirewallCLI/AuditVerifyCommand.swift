@@ -34,6 +34,9 @@ struct AuditVerifyCommand: AsyncParsableCommand {
     @Option(help: "An anchor file the proxy copied its checkpoints to (--audit-anchor); repeatable.")
     var anchor: [String] = []
 
+    @Option(help: "A seal file (`audit seal --append-to`): the files and sessions it lists must be intact; repeatable.")
+    var seal: [String] = []
+
     @Flag(help: "Print the verdicts as JSON.")
     var json = false
 
@@ -45,7 +48,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let verification: AuditVerification
         do {
             let key = try publicKey.map { path throws(AuditKeyFiles.Failure) in try AuditKeyFiles.publicKey(at: path) }
-            verification = try AuditFileVerifier.verify(logs: files, anchors: anchor, publicKey: key)
+            verification = try AuditFileVerifier.verify(logs: files, anchors: anchor, seals: seal, publicKey: key)
         } catch {
             StandardError.write("mcp-firewall: \(error)")
             throw ExitCode(ExitCodes.usage)
@@ -64,6 +67,14 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             lines.append("\(verdict.session): \(verdict.headline)")
         }
         for warning in verification.warnings { lines.append("warning: \(warning)") }
+        if let seal = verification.seal {
+            let checked = seal.signaturesChecked ? "signatures checked" : "signatures NOT checked (give --public-key)"
+            if seal.problems.isEmpty {
+                lines.append("seal: \(seal.seals) seal(s), the latest \(seal.latest ?? "?") holds; \(checked)")
+            } else {
+                for problem in seal.problems { lines.append("SEAL: \(problem)") }
+            }
+        }
         let sessions = verification.sessions
         let tampered = sessions.filter { $0.status.isTampered }.count
         let unproven = sessions.filter { !$0.status.isTampered && !$0.status.isIntact }.count
@@ -71,6 +82,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         if tampered > 0 { summary += ", \(tampered) tampered" }
         if unproven > 0 { summary += ", \(unproven) incomplete or unprovable" }
         if tampered == 0 && unproven == 0 { summary += ", all intact" }
+        if let seal = verification.seal, !seal.problems.isEmpty { summary += "; the seal does not hold" }
         lines.append(summary)
         return lines
     }
@@ -97,6 +109,19 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             writer.endObject()
         }
         writer.endArray()
+        if let seal = verification.seal {
+            writer.key("seal")
+            writer.beginObject()
+            writer.field("seals", seal.seals)
+            writer.field("latest", seal.latest)
+            writer.field("signatures_checked", seal.signaturesChecked)
+            writer.field("holds", seal.problems.isEmpty)
+            writer.key("problems")
+            writer.beginArray()
+            for problem in seal.problems { writer.string(problem) }
+            writer.endArray()
+            writer.endObject()
+        }
         writer.key("warnings")
         writer.beginArray()
         for warning in verification.warnings { writer.string(warning) }

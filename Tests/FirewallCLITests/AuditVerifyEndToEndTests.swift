@@ -153,6 +153,68 @@ struct AuditRotationEndToEndTests {
         #expect(oldest.output.contains("continues in audit.jsonl"), "\(oldest.output)")
     }
 
+    @Test func aSealProvesWhichFilesAndSessionsExistAndNothingWasCut() async throws {
+        let folder = try E2E.temporaryFolder()
+        _ = try Shell.output([E2E.binary, "audit", "keygen", folder + "/k"])
+        let argv = try E2E.proxyArgv(
+            folder: folder, policy: E2E.hrPolicy,
+            extra: ["--audit-rotate-bytes", "4096", "--audit-signing-key", folder + "/k.key"])
+        _ = try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            for id in 1...6 {
+                _ = await E2E.callTool(client, id: id, "get_employee", [.string("employee_id", "E-1001")])
+            }
+            return await client.close()
+        }
+        let set = try Self.files(folder) + [folder + "/audit.jsonl"]
+        #expect(set.count >= 3)
+        let seals = folder + "/seals.jsonl"
+        let sign = ["--signing-key", folder + "/k.key", "--append-to", seals]
+        #expect(try Shell.output([E2E.binary, "audit", "seal"] + set + sign).status == 0)
+        #expect(try Shell.output([E2E.binary, "audit", "seal"] + set + sign).status == 0)
+        let check = ["--seal", seals, "--public-key", folder + "/k.pub"]
+        let held = try Shell.output([E2E.binary, "audit", "verify"] + set + check)
+        #expect(held.status == 0, "\(held.output)")
+        #expect(held.output.contains("the latest"), "\(held.output)")
+        #expect(held.output.contains("intact, signed"))
+        let unpinned = try Shell.output([E2E.binary, "audit", "verify", "--seal", seals] + set)
+        #expect(unpinned.status == 0, "\(unpinned.output)")
+        #expect(unpinned.output.contains("signatures NOT checked"))
+        // A sealed file deleted: named, even though the chain alone would only say "began earlier".
+        let pruned = try Shell.output([E2E.binary, "audit", "verify", "--seal", seals] + set.dropFirst())
+        #expect(pruned.status == 1)
+        #expect(pruned.output.contains("is missing from the files given"), "\(pruned.output)")
+        // A sealed file's bytes changed.
+        let copy = folder + "/copy"
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: true)
+        var copies: [String] = []
+        for path in set {
+            let target = copy + "/" + (path.split(separator: "/").last.map(String.init) ?? "")
+            try FileManager.default.copyItem(atPath: path, toPath: target)
+            copies.append(target)
+        }
+        let text = try String(contentsOfFile: copies[0], encoding: .utf8)
+        let edited = text.replacingOccurrences(of: #""event":"session_start""#, with: #""event":"session_stArt""#)
+        #expect(edited != text)
+        try edited.write(toFile: copies[0], atomically: true, encoding: .utf8)
+        let changed = try Shell.output([E2E.binary, "audit", "verify", "--seal", seals] + copies)
+        #expect(changed.status == 1)
+        #expect(changed.output.contains("changed since it was sealed"), "\(changed.output)")
+        // A seal removed from the seal file: the next one no longer follows.
+        let lines = try String(contentsOfFile: seals, encoding: .utf8).split(separator: "\n")
+        let trimmed = folder + "/trimmed.jsonl"
+        try (lines.dropFirst().joined(separator: "\n") + "\n").write(toFile: trimmed, atomically: true, encoding: .utf8)
+        let removed = try Shell.output([E2E.binary, "audit", "verify", "--seal", trimmed] + set)
+        #expect(removed.status == 1)
+        #expect(removed.output.contains("does not follow the one before it"), "\(removed.output)")
+        // Sealed with another key than the pinned one.
+        _ = try Shell.output([E2E.binary, "audit", "keygen", folder + "/other"])
+        let wrongKey = try Shell.output(
+            [E2E.binary, "audit", "verify", "--seal", seals, "--public-key", folder + "/other.pub"] + set)
+        #expect(wrongKey.status == 1)
+        #expect(wrongKey.output.contains("signature does not verify"), "\(wrongKey.output)")
+    }
+
     @Test func sighupReopensAFileAnotherProgramMoved() async throws {
         let folder = try E2E.temporaryFolder()
         let argv = try E2E.proxyArgv(folder: folder, policy: E2E.hrPolicy)

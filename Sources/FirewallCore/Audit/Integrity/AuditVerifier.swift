@@ -11,6 +11,8 @@ package struct AuditVerifier: Sendable {
     private var anchorOrder: [String] = []
     private var warnings: [String] = []
     private var anchorGiven = false
+    /// Records whose hash a seal states, by session: kept while reading so the seal can be checked.
+    private var wantedHeads: [String: Set<Int>] = [:]
 
     package init(publicKey: AuditPublicKey? = nil) {
         self.publicKey = publicKey
@@ -40,7 +42,9 @@ package struct AuditVerifier: Sendable {
             return
         }
         if sessions[session] == nil {
-            sessions[session] = SessionChain(file: file)
+            var chain = SessionChain(file: file)
+            chain.wanted = wantedHeads[session] ?? []
+            sessions[session] = chain
             order.append(session)
         }
         sessions[session]!.read(
@@ -61,6 +65,38 @@ package struct AuditVerifier: Sendable {
         }
         if anchored[session] == nil { anchorOrder.append(session) }
         anchored[session, default: []].append((seq, links.claimed, number))
+    }
+
+    /// Where each session's chain stands after the logs read so far (what a seal states).
+    package var sessionHeads: [AuditSeal.Session] {
+        order.map { id in
+            let chain = sessions[id]!
+            return AuditSeal.Session(session: id, lastSeq: chain.lastSeq, head: chain.lastHash, ended: chain.sawEnd)
+        }
+    }
+
+    /// Asks to keep the hash of record `seq` of `session` (a seal names it); call before reading logs.
+    package mutating func expectHead(session: String, seq: Int) {
+        wantedHeads[session, default: []].insert(seq)
+    }
+
+    /// What a seal said about a session, against what the logs hold; nil when it matches.
+    package func sealProblem(_ sealed: AuditSeal.Session) -> String? {
+        guard let chain = sessions[sealed.session] else {
+            return
+                "session \(sealed.session) (sealed through record \(sealed.lastSeq)) is in no log given: deleted, or a file is missing"
+        }
+        if chain.lastSeq < sealed.lastSeq {
+            return
+                "session \(sealed.session) was sealed through record \(sealed.lastSeq), but the logs end at record \(chain.lastSeq): cut"
+        }
+        if chain.heads[sealed.lastSeq] != sealed.head {
+            return "session \(sealed.session)'s record \(sealed.lastSeq) is not the one sealed: rewritten"
+        }
+        if sealed.ended && !chain.sawEnd {
+            return "session \(sealed.session) had ended when sealed, but its end is not in the logs given"
+        }
+        return nil
     }
 
     /// The verdicts, sessions in the order they were first seen (anchored sessions missing from the logs last).
@@ -94,9 +130,26 @@ package struct AuditVerification: Sendable {
     package var sessions: [SessionVerdict]
     /// Lines that are not records (torn by a crash, or damaged), and anchor lines that could not be read.
     package var warnings: [String]
+    /// What checking the seals found (`--seal`): nil when none was given.
+    package var seal: SealReport?
+
+    /// What `audit verify --seal` found.
+    package struct SealReport: Sendable {
+        /// Seals read, and the time of the latest.
+        package var seals = 0
+        package var latest: String?
+        /// Every discrepancy: a seal edited, removed or unsigned, a sealed file changed, cut or missing,
+        /// a sealed session cut or rewritten. Any of them means tampering.
+        package var problems: [String] = []
+        /// Whether the seals' signatures were checked against a pinned key.
+        package var signaturesChecked = false
+
+        package init() {}
+    }
 
     /// 0 every session intact, 1 any tampered, 2 otherwise any incomplete or unprovable.
     package var exitCode: Int32 {
+        if let seal, !seal.problems.isEmpty { return 1 }
         if sessions.contains(where: { $0.status.isTampered }) { return 1 }
         if sessions.contains(where: { !$0.status.isIntact }) { return 2 }
         return 0
@@ -266,6 +319,9 @@ private struct SessionChain: Sendable {
     var beganIn: String?
     /// The file the session continues in, after a rotation closed the one read last.
     var continuesIn: String?
+    /// Records whose hash to keep (a seal names them), and the hashes kept.
+    var wanted: Set<Int> = []
+    var heads: [Int: AuditHash] = [:]
 
     init(file: String) {
         self.file = file
@@ -347,6 +403,7 @@ private struct SessionChain: Sendable {
         }
         lastSeq = max(lastSeq, seq)
         lastHash = links.claimed
+        if wanted.contains(seq) { heads[seq] = links.claimed }
     }
 
     private mutating func checkpoint(
