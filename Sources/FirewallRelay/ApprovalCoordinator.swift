@@ -31,13 +31,18 @@ package final class ApprovalCoordinator: Service, Sendable {
         (jobs, submissions) = AsyncStream<Job>.makeStream(bufferingPolicy: .unbounded)
     }
 
-    /// The available channel named `name`, if any.
+    /// The channel named `name`, if it is available or may become so.
     package func channel(named name: String) -> (any ApprovalChannel)? {
-        channels.first { $0.name == name && $0.isAvailable }
+        channels.first { $0.name == name && ($0.isAvailable || $0.mayBecomeAvailable) }
     }
 
     /// The names of the channels that can reach someone.
     package var availableChannels: Set<String> { Set(channels.filter(\.isAvailable).map(\.name)) }
+
+    /// The names of the channels that cannot reach anyone now but may later (the approver).
+    package var laterChannels: Set<String> {
+        Set(channels.filter { !$0.isAvailable && $0.mayBecomeAvailable }.map(\.name))
+    }
 
     /// Asks the named channels about a held call; each answer is handed to `answer` as it comes.
     /// Returns at once.

@@ -5,9 +5,10 @@ import Foundation
 /// restarted between calls is used again), is listed on the approver's page under this server's label, and
 /// waits there for an answer. Withdrawal or timeout (cancellation) takes it off the page.
 ///
-/// Available when the approver answered on its socket as the proxy started. An approver that is gone by
-/// the time a call waits, or goes away while it waits, gives a fail-closed `unattended` response naming
-/// the cause: the call then falls to the channels racing with it, or is denied.
+/// Available when the approver answered on its socket as the proxy started; asked in its turn even when
+/// it did not (it may have been started since). An approver that is not running when a call waits, or
+/// goes away while it waits, gives a fail-closed `unattended` response naming the cause: the call then
+/// goes to the next channel in the policy's order, or is denied when there is none.
 package final class ApproverApprovalChannel: ApprovalChannel {
     package let name = ApprovalSettings.Channel.approver.rawValue
     package let isAvailable: Bool
@@ -19,6 +20,9 @@ package final class ApproverApprovalChannel: ApprovalChannel {
     private let pid: Int
 
     package var whereToAnswer: String { "the approver page (mcp-firewall approver, socket \(path))" }
+
+    /// An approver started after the proxy is used: each call connects afresh.
+    package var mayBecomeAvailable: Bool { true }
 
     /// A channel to the approver on `path`, probed once now; calls are labelled `label` and `pid`.
     package init(path: String, label: String, pid: Int = Int(ProcessInfo.processInfo.processIdentifier)) {

@@ -114,6 +114,7 @@ package struct ProxySession: Sendable {
             auditPayloadLimit: configuration.auditPayloadLimit, maxHeldCalls: configuration.maxHeldCalls,
             serverDescription: configuration.serverArgv.joined(separator: " "),
             externalChannels: approvals.availableChannels)
+        settings.laterChannels = approvals.laterChannels
         for channel in channels where channel.isAvailable { settings.answerHints[channel.name] = channel.whereToAnswer }
         let machine = RelayStateMachine(
             policy: configuration.policy, configuration: settings, startedAt: RelaySessionLoop.now())

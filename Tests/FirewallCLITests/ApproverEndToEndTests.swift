@@ -71,6 +71,30 @@ struct ApproverEndToEndTests {
         #expect(try await approver.stop() == 0)
     }
 
+    @Test func anApproverStartedAfterTheProxyIsUsed() async throws {
+        let (folder, environment) = try Self.machine()
+        let argv = try Self.proxy("late", in: folder, environment: environment)
+        try await StdioClient.with(argv: argv) { client in
+            try await E2E.initialize(client)
+            // Nobody runs the approver yet: the call is left to `unattended` (deny), saying why.
+            let early = await Self.reviewNote(client, id: 1)
+            #expect(early?["result"]?["isError"]?.boolValue == true)
+            #expect(E2E.text(early).contains("the approver is not running"), "\(E2E.text(early))")
+            let approver = try await ApproverProcess(environment: environment)
+            async let asked = Self.reviewNote(client, id: 2)
+            let cards = try await approver.waitForCards(1)
+            let (status, _) = try await approver.answer(
+                cards[0], approve: true, approver: "carol", csrf: try await approver.csrfToken())
+            #expect(status == 200)
+            let approved = await asked
+            #expect(approved?["result"]?["isError"]?.boolValue == false, "\(String(describing: approved))")
+            #expect(try await approver.stop() == 0)
+        }
+        let decisions = E2E.records(try E2E.auditRecords(folder + "/late"), event: "decision")
+        #expect(decisions.first?["approval"]?["outcome"]?.stringValue == "unattended")
+        #expect(decisions.last?["decided_by"]?["identity"]?.stringValue == "carol")
+    }
+
     @Test func anApproverLostMidWaitDeniesTheCallAndARestartedOneIsUsedAgainAtTheSameURL() async throws {
         let (folder, environment) = try Self.machine()
         let approver = try await ApproverProcess(environment: environment)

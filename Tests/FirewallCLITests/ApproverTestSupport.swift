@@ -72,7 +72,10 @@ final class ApproverProcess: @unchecked Sendable {
             var text = ""
             var cards: [JSONValue] = []
             var chunk = [UInt8](repeating: 0, count: 65536)
+            // Keep-alive comments would keep this loop going forever: give up after 30 s instead.
+            let deadline = Date().addingTimeInterval(30)
             while cards.count < count {
+                guard Date() < deadline else { throw POSIXError(.ETIMEDOUT) }
                 let read = recv(fd, &chunk, chunk.count, 0)
                 guard read > 0 else { throw POSIXError(.ECONNRESET) }
                 text += String(decoding: chunk[0..<read], as: UTF8.self)

@@ -90,6 +90,37 @@ struct ChannelRoutingTests {
         }
     }
 
+    @Test func anUnreachableApproverPassesTheCallToTheNextChannel() async throws {
+        let channels: [any ApprovalChannel] = [
+            ScriptedChannel(behaviour: .fail, name: "approver"), ScriptedChannel(behaviour: .approve, name: "terminal"),
+        ]
+        try await RelayHarness.with(
+            policy: Self.policy("channels: [approver, terminal], timeout: 30s"), channels: channels
+        ) { (relay: RelayHarness) async throws in
+            relay.client(Frames.call(1, "write_a"))
+            #expect(await relay.nextToServer() == Frames.call(1, "write_a"))
+        }
+    }
+
+    @Test func anUnreachableApproverWithNoOtherChannelLeavesTheCallToUnattended() async throws {
+        try await RelayHarness.with(
+            policy: Self.policy("channels: [approver], timeout: 30s, unattended: allow"),
+            channels: [ScriptedChannel(behaviour: .fail, name: "approver")]
+        ) { (relay: RelayHarness) async throws in
+            relay.client(Frames.call(1, "write_a"))
+            #expect(await relay.nextToServer() == Frames.call(1, "write_a"), "unattended: allow lets it through")
+        }
+        try await RelayHarness.with(
+            policy: Self.policy("channels: [approver], timeout: 30s, unattended: fail"),
+            channels: [ScriptedChannel(behaviour: .fail, name: "approver")]
+        ) { (relay: RelayHarness) async throws in
+            relay.client(Frames.call(1, "write_a"))
+            let reply = try await relay.nextToClientJSON()
+            #expect(reply["result"]?["isError"]?.boolValue == true)
+            #expect(relay.loop.unattendedFailure, "unattended: fail fails the session")
+        }
+    }
+
     @Test func onTimeoutFailDeniesAndFailsTheSession() async throws {
         try await RelayHarness.with(
             policy: Self.policy("channels: [terminal], timeout: 100ms, on_timeout: fail"),

@@ -108,9 +108,12 @@ package protocol ApprovalChannel: Sendable {
     var isAvailable: Bool { get }
     /// Where a person answers, for the log line that says a call is waiting ("the terminal (/dev/tty)").
     var whereToAnswer: String { get }
+    /// Whether a channel unavailable now may reach someone later (it is then asked in its turn).
+    var mayBecomeAvailable: Bool { get }
     func requestApproval(_ request: ApprovalRequest) async -> ApprovalResponse
 }
 
 extension ApprovalChannel {
     package var whereToAnswer: String { name }
+    package var mayBecomeAvailable: Bool { false }
 }

@@ -97,7 +97,61 @@ extension RelayStateMachine {
         entry.failures.append(response)
         held[id] = entry
         guard entry.failures.count == entry.channels.count else { return }
-        settle(id, Self.combined(entry.failures), now: now, into: &actions)
+        // A hook or a page that fails denies (it was asked and could not answer). The machine's approver
+        // is different: it runs apart from the proxy and may be stopped, restarted or never started, so
+        // a call it could not reach goes to the next channel in the policy's order, and when there is
+        // none, the policy's `unattended` setting decides, as when nobody could be asked from the start.
+        guard channel == ApprovalSettings.Channel.approver.rawValue, !entry.call.settings.race else {
+            settle(id, Self.combined(entry.failures), now: now, into: &actions)
+            return
+        }
+        let next = fallbackChannels(entry)
+        guard !next.isEmpty else {
+            guard let released = release(id, into: &actions) else { return }
+            unattended(
+                released.call, now: now, failed: (released.requestedAt, Self.combined(entry.failures).detail),
+                into: &actions)
+            return
+        }
+        entry.channels += next
+        let whereToAnswer = next.map { configuration.answerHints[$0] ?? Self.answerHint(channel: $0) }
+        actions.append(
+            .log(
+                RelayLog(
+                    .info, "approval channel unreachable; asking \(whereToAnswer.joined(separator: " or ")) instead",
+                    [
+                        "mcp.tool": entry.call.tool, "approval.id": approvalID, "approval.failed": channel,
+                        "reason": response.detail,
+                    ])))
+        let external = next.filter { $0 != ApprovalSettings.Channel.elicitation.rawValue }
+        if !external.isEmpty {
+            actions.append(.startApproval(ApprovalStart(request: entry.request, channels: external)))
+        }
+        if external.count < next.count {
+            entry.question = ask(entry.request, about: id, now: now, into: &actions)
+            entry.questionClient = clientName
+        }
+        held[id] = entry
+    }
+
+    /// The channels to try once every channel asked so far has failed: the next one in the policy's
+    /// order that was not asked yet (every such one when they race).
+    func fallbackChannels(_ entry: Held) -> [String] {
+        var chosen: [String] = []
+        for kind in entry.call.settings.channelOrder where !entry.channels.contains(kind.rawValue) {
+            if kind == .elicitation {
+                // A 2026-07-28 client is asked by answering its request, which a held call cannot do.
+                if entry.call.era == .legacy, clientElicitsForms, serverEnded == nil, entry.question == nil {
+                    chosen.append(kind.rawValue)
+                }
+            } else if configuration.externalChannels.contains(kind.rawValue)
+                || configuration.laterChannels.contains(kind.rawValue)
+            {
+                chosen.append(kind.rawValue)
+            }
+            if !entry.call.settings.race, !chosen.isEmpty { break }
+        }
+        return chosen
     }
 
     /// Held calls whose deadline has passed are denied as timed out.

@@ -169,6 +169,14 @@ extension RelayStateMachine {
             }
             if !call.settings.race, !chosen.isEmpty { break }
         }
+        if chosen.isEmpty {
+            // Nothing that was reachable at start is: try a channel that may have become so since (the
+            // approver, started after the proxy), before leaving the call to `unattended`.
+            for kind in call.settings.channelOrder where configuration.laterChannels.contains(kind.rawValue) {
+                chosen.append(kind.rawValue)
+                if !call.settings.race { break }
+            }
+        }
         return chosen.isEmpty ? .nobody : .hold(chosen)
     }
 
@@ -191,13 +199,22 @@ extension RelayStateMachine {
     }
 
     /// A `confirm` with nobody to ask: the policy's (or environment's) `unattended` setting decides.
-    private mutating func unattended(_ call: PendingCall, now: RelayTime, into actions: inout [RelayAction]) {
+    ///
+    /// `failed` is set when the call was held and every channel asked failed to reach anyone (the
+    /// approver went away, a hook could not be run): its request is on record already, and the trace
+    /// names the approval and why each channel failed.
+    mutating func unattended(
+        _ call: PendingCall, now: RelayTime, failed: (requestedAt: Double, detail: String)? = nil,
+        into actions: inout [RelayAction]
+    ) {
         let setting = call.settings.unattended
         let scope = policy.environment.map { " in environment `\($0)`" } ?? ""
-        let detail = "no approver available; unattended: \(setting.rawValue)\(scope)"
+        let cause = "no approver available" + (failed.map { " (\($0.detail))" } ?? "")
+        let detail = "\(cause); unattended: \(setting.rawValue)\(scope)"
         let approval = AuditEvent.ApprovalTrace(
-            approvalID: "none", outcome: .unattended, detail: detail, requestedAt: now.wall, decidedAt: now.wall,
-            unattended: setting)
+            approvalID: failed == nil ? "none" : call.approvalID, outcome: .unattended, detail: detail,
+            requestedAt: failed?.requestedAt ?? now.wall, decidedAt: now.wall, unattended: setting)
+        let recorded: [AuditEvent] = failed == nil ? [call.incoming] : []
         let byPolicy = Approver(kind: .policy, channel: "none")
         actions.append(.log(RelayLog(.info, "no approver available", ["mcp.tool": call.tool, "rpc.id": "\(call.id)"])))
         guard setting == .allow else {
@@ -206,8 +223,10 @@ extension RelayStateMachine {
             deny(
                 id: call.id, call: call.number, era: call.era,
                 text: ProxyReply.denialText(
-                    call.decision, detail: "No approver available: nobody could be asked to confirm it\(consequence)"),
-                events: [call.incoming, decisionRecord(call, final: .deny, by: byPolicy, approval: approval)],
+                    call.decision,
+                    detail: "No approver available: nobody could be asked to confirm it"
+                        + (failed.map { " (\($0.detail))" } ?? "") + consequence),
+                events: recorded + [decisionRecord(call, final: .deny, by: byPolicy, approval: approval)],
                 into: &actions)
             return
         }
@@ -215,7 +234,7 @@ extension RelayStateMachine {
         forwardAudited(
             Self.outgoingFrame(call.message), id: call.id, call: call.number, era: call.era, tool: call.tool,
             approval: nil,
-            events: [call.incoming, decisionRecord(call, final: .allow, by: byPolicy, approval: approval)], now: now,
+            events: recorded + [decisionRecord(call, final: .allow, by: byPolicy, approval: approval)], now: now,
             into: &actions)
     }
 

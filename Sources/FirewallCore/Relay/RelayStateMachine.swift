@@ -16,6 +16,9 @@ package struct RelayStateMachine: Sendable {
         package var serverDescription: String
         /// The external approval channels that can reach someone (terminal, web, webhook, command).
         package var externalChannels: Set<String>
+        /// External channels that could not reach anyone at start but may later (the machine's approver,
+        /// started after the proxy): asked in their turn, and passed over when they fail.
+        package var laterChannels: Set<String> = []
         /// Signs the `requestState` of the proxy's own questions to 2026-07-28 clients.
         package var stateKey: RequestStateKey
         /// Random per proxy run; part of every approval binding, so no answer carries over to another run.
