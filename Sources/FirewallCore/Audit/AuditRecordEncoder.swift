@@ -1,5 +1,3 @@
-import Crypto
-
 /// Turns audit events into JSONL records: one compact JSON object and a newline each.
 ///
 /// Every record carries the schema version `v`, a per-session sequence number `seq` (gap-free,
@@ -24,8 +22,13 @@ package struct AuditRecordEncoder: Sendable {
         .read: "internal", .write: "confidential", .sensitive: "secret",
     ]
 
+    /// The first half of every correlation id of this session: 16 hex digits of the session id.
+    private let correlationPrefix: String
+
     package init(sessionID: String) {
         self.sessionID = sessionID
+        let digits = sessionID.lowercased().filter(\.isHexDigit)
+        correlationPrefix = String((digits + String(repeating: "0", count: 16)).prefix(16))
     }
 
     /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
@@ -33,7 +36,8 @@ package struct AuditRecordEncoder: Sendable {
     package mutating func encode(_ event: AuditEvent, time: Double, traceID: String? = nil) -> [UInt8] {
         sequence += 1
         // A decision carries the call's arguments whole: room for them up front, not by doubling.
-        var capacity = 512
+        // Room for the context and the chain members too, so sealing the line does not move it.
+        var capacity = 512 + context.count + AuditChain.prevMemberLength + AuditChain.hashSuffixLength + 1
         if case .decision(let record) = event { capacity += record.arguments.range.count }
         var writer = JSONWriter(capacity: capacity)
         writer.beginObject()
@@ -94,12 +98,12 @@ package struct AuditRecordEncoder: Sendable {
         writer.endArray()
     }
 
-    /// 32 hex digits naming call `call` of this session: what its records share when the client sent no
-    /// trace id (the first 16 bytes of SHA-256 of the session id, `/` and the call number).
+    /// 32 hex digits naming call `call` of this session, shaped like a W3C trace id: what its records
+    /// share when the client sent no trace id (16 hex digits of the session id, then the call number in
+    /// 16 hex digits).
     package func correlationID(call: Int) -> String {
-        var hasher = SHA256()
-        hasher.update(data: Array("\(sessionID)/\(call)".utf8))
-        return hasher.finalize().prefix(16).hexString
+        let number = String(UInt64(truncatingIfNeeded: call), radix: 16)
+        return correlationPrefix + String(repeating: "0", count: max(0, 16 - number.count)) + number
     }
 
     /// The record's kind in a fixed vocabulary that maps onto lokryn's `EventType` (docs/audit-format.md).

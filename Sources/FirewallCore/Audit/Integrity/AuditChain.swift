@@ -14,7 +14,7 @@ package struct AuditHash: Hashable, Sendable, CustomStringConvertible {
     init(_ digest: SHA256.Digest) {
         var bytes = SIMD32<UInt8>.zero
         digest.withUnsafeBytes { raw in
-            for index in 0..<32 { bytes[index] = raw[index] }
+            withUnsafeMutableBytes(of: &bytes) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(32))) }
         }
         self.bytes = bytes
     }
@@ -51,14 +51,18 @@ package struct AuditHash: Hashable, Sendable, CustomStringConvertible {
 
     package var description: String { raw.hexString }
 
-    /// Appends the 64 hex digits to `out`.
+    /// Appends the 64 hex digits to `out` (written in place: this runs twice per audit record).
     func appendHex(to out: inout [UInt8]) {
-        let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { digits in
-            for index in 0..<32 {
-                let byte = bytes[index]
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0xF)])
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: 64))
+        withUnsafeBytes(of: bytes) { raw in
+            out.withUnsafeMutableBufferPointer { buffer in
+                @inline(__always) func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
+                for index in 0..<32 {
+                    let byte = raw[index]
+                    buffer[start + 2 * index] = digit(byte >> 4)
+                    buffer[start + 2 * index + 1] = digit(byte & 0xF)
+                }
             }
         }
     }

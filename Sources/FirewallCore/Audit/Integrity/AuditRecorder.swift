@@ -132,12 +132,14 @@ package struct AuditRecorder: Sendable {
     /// Appends `event`'s record to `batch`, and a checkpoint after it when one is due by count, after
     /// `session_start`, or after `session_end`. A `session_start` gets the chain settings filled in.
     package mutating func record(_ event: AuditEvent, at time: RelayTime, into batch: inout Batch) {
-        var event = event
         var reason: String?
+        // The common events are recorded as they are; only `session_start` is rebuilt (no copy of the
+        // event on the hot path).
+        var started: AuditEvent?
         switch event {
         case .sessionStart(var start):
             start.chain = chainSettings
-            event = .sessionStart(start)
+            started = .sessionStart(start)
             reason = "start"
             batch.holdsDecision = true
         case .sessionEnd:
@@ -157,7 +159,7 @@ package struct AuditRecorder: Sendable {
         default:
             break
         }
-        append(event, at: time, into: &batch)
+        append(started ?? event, at: time, into: &batch)
         unsigned += 1
         if firstUnsignedAt == nil { firstUnsignedAt = time.monotonic }
         lastRecordAt = time.monotonic
