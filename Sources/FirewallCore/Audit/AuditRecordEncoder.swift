@@ -9,14 +9,19 @@ package struct AuditRecordEncoder: Sendable {
 
     package let sessionID: String
     package private(set) var sequence = 0
+    /// Takes secrets out of payloads, arguments and bound values before they are written (the policy's
+    /// `audit.redaction`; the built-in rules when it says nothing).
+    package let redactor: Redactor
 
-    package init(sessionID: String) {
+    package init(sessionID: String, redactor: Redactor = .standard) {
         self.sessionID = sessionID
+        self.redactor = redactor
     }
 
     /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
     package mutating func encode(_ event: AuditEvent, time: Double) -> [UInt8] {
         sequence += 1
+        let (event, redactions) = redactor.redact(event)
         // A decision carries the call's arguments whole: room for them up front, not by doubling.
         var capacity = 512
         if case .decision(let record) = event { capacity += record.arguments.range.count }
@@ -39,6 +44,7 @@ package struct AuditRecordEncoder: Sendable {
         case .toolsListed(let listed): Self.write(listed, to: &writer)
         case .sessionEnd(let end): Self.write(end, to: &writer)
         }
+        redactions.write(to: &writer)
         writer.endObject()
         writer.endLine()
         return writer.take()

@@ -14,6 +14,9 @@ package struct Redactor: Sendable {
         case mask
         /// `hmac:<base64url of the first 16 bytes of HMAC-SHA256(key, value)>`, so equal values correlate.
         case hmac(SymmetricKey)
+
+        /// Keyed hashes under the key `bytes` (callers need not import Crypto).
+        package static func hmac(key bytes: [UInt8]) -> Marker { .hmac(SymmetricKey(data: bytes)) }
     }
 
     /// The built-in rules, masked: what the proxy applies when the policy says nothing.
