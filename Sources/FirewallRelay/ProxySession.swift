@@ -26,7 +26,8 @@ package struct ProxySession: Sendable {
         clientInput: Int32 = 0, clientOutput: Int32 = 1
     ) async throws -> ProxySession {
         let audit = try AuditWriter(path: configuration.auditPath, syncEachBatch: configuration.auditSync)
-        var encoder = AuditRecordEncoder(sessionID: UUID().uuidString.lowercased())
+        var encoder = AuditRecordEncoder(
+            sessionID: UUID().uuidString.lowercased(), redactor: configuration.auditRedactor)
         var start = AuditEvent.SessionStart(
             proxyVersion: version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
             policy: configuration.policy.source, environment: configuration.environment,
