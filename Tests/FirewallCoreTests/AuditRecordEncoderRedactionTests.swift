@@ -95,6 +95,22 @@ struct AuditRecordEncoderRedactionTests {
         #expect(grant.boundArguments[1].1 == .string("t-1"))
     }
 
+    /// A replay of the log judges the marker, not the value: the call says which arguments it lost.
+    @Test func replayFlagsTheArgumentsTheLogRedacted() throws {
+        let arguments = try json(#"{"user":"ada","password":"hunter2"}"#)
+        let policy = try loadPolicy("version: 1\n")
+        var encoder = AuditRecordEncoder(sessionID: "s")
+        let record = encoder.encode(
+            .decision(
+                .init(
+                    call: 1, id: .number("1"), era: .legacy, arguments: JSONSlice(arguments),
+                    policy: policy.evaluate(tool: "login", arguments: arguments, annotations: nil), final: .allow,
+                    decidedBy: Approver(kind: .policy, channel: "policy"))), time: 0)
+        let input = AuditLogReader.read(record, path: "audit.jsonl")
+        #expect(input.calls.first?.flags == ["redacted:/password"])
+        #expect(input.calls.first?.arguments["password"]?.stringValue == "[REDACTED:key:password]")
+    }
+
     @Test func redactsArgumentsWrittenOverSeveralLines() throws {
         let frame = Array("{\"password\":\r\n \"hunter2\",\n\"a\":1}".utf8)
         let event = AuditEvent.decision(
