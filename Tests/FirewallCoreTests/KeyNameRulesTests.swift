@@ -28,6 +28,7 @@ struct KeyNameRulesTests {
         "passport", "passport_number", "author", "authorName", "authority", "authenticated", "tokenizer",
         "max_tokens", "maxTokens", "max_output_tokens", "prompt_tokens", "input_tokens", "tokens", "token_type",
         "tokenType", "token_count", "tokenCount", "nextPageToken", "page_token", "next_token", "cursor",
+        "progressToken",
         "api_key_id", "apiKeyName", "secret_name", "SecretId", "secretArn", "auth_type", "oauth", "credential_id",
         "password_length", "passwordPolicy", "cookie_name", "keyboard", "monkey", "key", "keys", "pass",
         "session_id", "AWS_ACCESS_KEY_ID", "employee_id", "description", "", "___",

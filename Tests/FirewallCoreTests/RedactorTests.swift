@@ -47,6 +47,20 @@ struct RedactorTests {
         )
     }
 
+    /// A tool's input schema names its fields: `password` there describes an argument, it holds none.
+    @Test func leavesTheFieldsOfASchemaAlone() throws {
+        let schema =
+            #"{"result":{"tools":[{"name":"login","inputSchema":{"type":"object","properties":{"password":{"type":"string","description":"the user's password"},"token":"t0k3n"},"required":["password"]}}]},"_meta":{"progressToken":"p-1"}}"#
+        let result = try #require(try redact(schema))
+        // A `properties` member that is not a schema (a string here) is still redacted.
+        #expect(
+            result.findings == [
+                RedactionFinding(path: "/result/tools/0/inputSchema/properties/token", rule: "key:token")
+            ])
+        #expect(result.text.contains(#""password":{"type":"string","description":"the user's password"}"#))
+        #expect(result.text.contains(#""progressToken":"p-1""#))
+    }
+
     @Test func redactsEveryDuplicateKey() throws {
         let result = try #require(try redact(#"{"password":"one","password":"two"}"#))
         #expect(result.text == #"{"password":"[REDACTED:key:password]","password":"[REDACTED:key:password]"}"#)
@@ -96,6 +110,25 @@ struct RedactorTests {
         #expect(result.findings.map(\.rule) == ["slack_webhook_url", "aws_access_key_id"])
         #expect(
             try json(result.text)[0]?.stringValue == "https://hooks.slack.com/services/[REDACTED:slack_webhook_url]")
+    }
+
+    /// Line breaks, tabs and quotes written as escapes separate words, and the string is edited in place.
+    @Test func scansStringsWithSimpleEscapesWhereTheyLie() throws {
+        let pem = FakeSecret.privateKey.replacingOccurrences(of: "\n", with: "\\n")
+        let input =
+            #"{"note":"first line\nAuthorization: Bearer 9f8e7d6c5b4a\n\"quoted\"\t\#(FakeSecret.github)\\n","pem":"\#(pem)"}"#
+        let result = try #require(try redact(input))
+        #expect(result.findings.map(\.rule) == ["bearer_token", "github_token", "private_key"])
+        let value = try json(result.text)
+        #expect(
+            value["note"]?.stringValue
+                == "first line\nAuthorization: Bearer [REDACTED:bearer_token]\n\"quoted\"\t[REDACTED:github_token]\\n")
+        #expect(
+            value["pem"]?.stringValue
+                == "-----BEGIN RSA PRIVATE KEY-----\n[REDACTED:private_key]\n-----END RSA PRIVATE KEY-----")
+        // Only the secrets changed: the escapes are written as they were.
+        #expect(
+            result.text.hasPrefix(#"{"note":"first line\nAuthorization: Bearer [REDACTED:bearer_token]\n\"quoted\"\t"#))
     }
 
     @Test func keepsTheOutputOnOneLineAndLineSafe() throws {

@@ -20,8 +20,15 @@ package struct AuditRecordEncoder: Sendable {
 
     /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
     package mutating func encode(_ event: AuditEvent, time: Double) -> [UInt8] {
+        // Redacted before anything is written: no secret is in the record, nor in any digest of it.
+        if let redacted = redactor.redacted(event) {
+            return encode(redacted.event, redactions: redacted.redactions, time: time)
+        }
+        return encode(event, redactions: AuditRedactions(), time: time)
+    }
+
+    private mutating func encode(_ event: AuditEvent, redactions: AuditRedactions, time: Double) -> [UInt8] {
         sequence += 1
-        let (event, redactions) = redactor.redact(event)
         // A decision carries the call's arguments whole: room for them up front, not by doubling.
         var capacity = 512
         if case .decision(let record) = event { capacity += record.arguments.range.count }

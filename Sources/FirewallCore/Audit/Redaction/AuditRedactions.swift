@@ -25,6 +25,12 @@ package struct AuditRedactions: Sendable {
         omitted += more
     }
 
+    /// Adds everything `other` holds, after what this holds.
+    mutating func append(contentsOf other: AuditRedactions) {
+        for finding in other.findings { append(finding) }
+        omitted += other.omitted
+    }
+
     private mutating func append(_ finding: RedactionFinding) {
         if findings.count < Redactor.findingLimit {
             findings.append(finding)

@@ -4,31 +4,42 @@
 /// unknown or cut-off escape is kept as written, and a lone surrogate becomes U+FFFD.
 enum JSONStringDecoder {
     static func decode(_ raw: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        // Decoded text is never longer than its escaped form: write it straight into room for that.
+        let decoded = [UInt8](unsafeUninitializedCapacity: raw.count) { buffer, written in
+            written = decode(raw, to: buffer.baseAddress!)
+        }
+        if out.isEmpty { out = decoded } else { out.append(contentsOf: decoded) }
+    }
+
+    /// Writes the decoded bytes to `out` (room for `raw.count` bytes); returns how many.
+    private static func decode(_ raw: UnsafeBufferPointer<UInt8>, to out: UnsafeMutablePointer<UInt8>) -> Int {
         var position = 0
-        var runStart = 0
+        var written = 0
         let count = raw.count
+        func put(_ byte: UInt8) {
+            out[written] = byte
+            written += 1
+        }
         while position < count {
-            guard raw[position] == UInt8(ascii: "\\") else {
+            let byte = raw[position]
+            guard byte == UInt8(ascii: "\\"), position + 1 < count else {
+                put(byte)
                 position += 1
                 continue
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: raw[runStart..<position]))
-            guard position + 1 < count else {
-                runStart = position
-                break
             }
             let escape = raw[position + 1]
             position += 2
             switch escape {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(escape)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): put(escape)
+            case UInt8(ascii: "b"): put(0x08)
+            case UInt8(ascii: "f"): put(0x0C)
+            case UInt8(ascii: "n"): put(0x0A)
+            case UInt8(ascii: "r"): put(0x0D)
+            case UInt8(ascii: "t"): put(0x09)
             case UInt8(ascii: "u"):
                 guard let first = hex4(raw, at: position) else {
-                    out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+                    put(UInt8(ascii: "\\"))
+                    put(UInt8(ascii: "u"))
                     break
                 }
                 position += 4
@@ -40,13 +51,14 @@ enum JSONStringDecoder {
                     scalar = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
                     position += 6
                 }
-                append(Unicode.Scalar(scalar) ?? "\u{FFFD}", to: &out)
+                // At most 4 bytes of UTF-8 for the 6 (or 12) of the escape.
+                for byte in String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8 { put(byte) }
             default:
-                out.append(contentsOf: [UInt8(ascii: "\\"), escape])
+                put(UInt8(ascii: "\\"))
+                put(escape)
             }
-            runStart = position
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: raw[min(runStart, count)..<count]))
+        return written
     }
 
     private static func hex4(_ raw: UnsafeBufferPointer<UInt8>, at start: Int) -> UInt32? {
@@ -64,9 +76,5 @@ enum JSONStringDecoder {
             value = value << 4 | digit
         }
         return value
-    }
-
-    private static func append(_ scalar: Unicode.Scalar, to out: inout [UInt8]) {
-        out.append(contentsOf: String(Character(scalar)).utf8)
     }
 }

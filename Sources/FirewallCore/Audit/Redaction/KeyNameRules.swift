@@ -6,7 +6,8 @@
 /// `X-API-Key` and `refreshToken` match, while `passport`, `author`, `tokenizer` and `max_tokens` do not
 /// (`tokens` is not `token`). A *qualifier* segment after the match (`token_type`, `secret_name`,
 /// `password_length`) makes the key describe the secret rather than hold it, and `token` right after
-/// a pagination word (`page_token`, `nextToken`) is a cursor, not a credential.
+/// a pagination word (`page_token`, `nextToken`) or `progress` (MCP's `progressToken`) is a cursor,
+/// not a credential.
 struct KeyNameRules: Sendable {
     /// A built-in rule: its name (after `key:`) and the segment sequences that name it.
     struct BuiltIn: Sendable {
@@ -28,8 +29,8 @@ struct KeyNameRules: Sendable {
                 ["sessiontoken"], ["bearertoken"],
             ],
             notAfter: [
-                "page", "next", "continuation", "sync", "cursor", "resume", "max", "min", "num", "total", "input",
-                "output", "prompt", "completion",
+                "page", "next", "continuation", "sync", "cursor", "resume", "progress", "max", "min", "num", "total",
+                "input", "output", "prompt", "completion",
             ]),
         BuiltIn(
             name: "api_key",

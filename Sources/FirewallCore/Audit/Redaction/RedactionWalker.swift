@@ -36,6 +36,17 @@ struct RedactionWalker {
     private(set) var omitted = 0
     private var scratch: [UInt8] = []
     private var spans: [SecretSpan] = []
+    /// Keys seen so far; from the 16th on, the answers for short keys are remembered (`keyCache`).
+    private var keysSeen = 0
+    private var keyCache: [CachedKey] = []
+
+    /// A key of up to 16 bytes, packed, and the rule it matched (-1: none).
+    private struct CachedKey {
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        var length = 0
+        var rule: Int16 = -1
+    }
 
     init(redactor: Redactor, bytes: UnsafeBufferPointer<UInt8>, lenient: Bool, allowsEmbedded: Bool) {
         self.redactor = redactor
@@ -100,11 +111,19 @@ struct RedactionWalker {
             index += 1
             return
         }
+        // A JSON Schema's `properties` names fields and describes them: `"password": {"type": "string"}` in
+        // a tool's input schema is no secret. Its object values are walked, not replaced.
+        let describesFields: Bool
+        if case .key(let parent)? = path.last {
+            describesFields = UnsafeBufferPointer(rebasing: bytes[parent]).elementsEqual("properties".utf8)
+        } else {
+            describesFields = false
+        }
         path.append(.index(0))
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw Stop(offset: index) }
-            let (close, _) = try stringEnd(from: index)
+            let (close, _) = try Self.stringEnd(bytes, from: index, lenient: lenient)
             guard close < bytes.count else { throw Stop(offset: bytes.count) }
             let key = (index + 1)..<close
             index = close + 1
@@ -113,8 +132,8 @@ struct RedactionWalker {
             guard peek() == UInt8(ascii: ":") else { throw Stop(offset: index) }
             index += 1
             skipWhitespace()
-            if let rule = redactor.keyRules.rule(forRawKey: UnsafeBufferPointer(rebasing: bytes[key])) {
-                try redactMember(rule: redactor.keyRules.ruleNames[rule])
+            if let rule = keyRule(key), !(describesFields && peek() == UInt8(ascii: "{")) {
+                try redactMember(rule: redactor.ruleName(rule))
             } else {
                 try walkValue(depth: depth)
             }
@@ -158,12 +177,18 @@ struct RedactionWalker {
         guard let byte = peek() else { throw Stop(offset: index) }
         switch byte {
         case UInt8(ascii: "\""):
-            let (close, escaped) = try stringEnd(from: index)
+            let (close, escaped) = try Self.stringEnd(bytes, from: index, lenient: lenient)
             index = min(close + 1, bytes.count)
             let content = (start + 1)..<close
             guard !content.isEmpty else { return }
-            withContent(content, escaped: escaped) { walker, text in
-                walker.replace(start..<walker.index, rule: rule, value: text)
+            let whole = start..<index
+            if escaped == .none {
+                replace(whole, rule: rule, value: UnsafeBufferPointer(rebasing: bytes[content]))
+            } else {
+                withDecoded(content) { walker, text in
+                    walker.replace(whole, rule: rule, value: text)
+                    return true
+                }
             }
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             do {
@@ -183,17 +208,53 @@ struct RedactionWalker {
     }
 
     /// A string value no key rule took: secret formats inside it are replaced, the rest kept.
+    ///
+    /// Most strings are scanned where they lie: those without escapes, and those whose escapes are only
+    /// quotes, backslashes and control characters (`\n`), which the scanner reads as word breaks. A string
+    /// with `\/` or `\u` (which can spell any character of a secret), one a policy pattern must read, and
+    /// one that may hold a JSON document are decoded first.
     private mutating func walkString() throws(Stop) {
         let start = index
-        let (close, escaped) = try stringEnd(from: index)
+        let (close, escapes) = try Self.stringEnd(bytes, from: index, lenient: lenient)
         index = min(close + 1, bytes.count)
         let content = (start + 1)..<close
         // No built-in format is shorter than 8 bytes; a policy pattern may be.
-        guard content.count >= 8 || !redactor.patterns.isEmpty, !content.isEmpty else { return }
-        withContent(content, escaped: escaped) { walker, text in
-            if walker.allowsEmbedded, walker.redactEmbedded(text, replacing: start..<walker.index) { return }
-            walker.redactFormats(in: text, replacing: start..<walker.index)
+        guard content.count >= 8 || redactor.hasPatterns, !content.isEmpty else { return }
+        let replacing = start..<index
+        let raw = UnsafeBufferPointer(rebasing: bytes[content])
+        if allowsEmbedded, Self.mayHoldJSON(raw) {
+            if escapes == .none {
+                if redactEmbedded(raw, replacing: replacing) { return }
+            } else if withDecoded(content, { $0.redactEmbedded($1, replacing: replacing) }) {
+                return
+            }
         }
+        if escapes == .none || (escapes == .simple && !redactor.hasPatterns) {
+            redactFormats(in: raw, replacing: replacing, at: content.lowerBound, rawEscapes: escapes == .simple)
+        } else {
+            withDecoded(content) { walker, text in
+                walker.redactFormats(in: text, replacing: replacing, at: nil, rawEscapes: false)
+                return true
+            }
+        }
+    }
+
+    /// Whether a string's raw content starts (after blanks) with `{` or `[`.
+    private static func mayHoldJSON(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        var position = 0
+        while position < raw.count {
+            switch raw[position] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): return true
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): position += 1
+            case UInt8(ascii: "\\"):
+                guard position + 1 < raw.count,
+                    [UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t")].contains(raw[position + 1])
+                else { return false }
+                position += 2
+            default: return false
+            }
+        }
+        return false
     }
 
     /// When `text` (a string's content) is itself a JSON document, walks it as one: true when it was.
@@ -218,20 +279,35 @@ struct RedactionWalker {
         return true
     }
 
-    /// Replaces the secret formats in `text` (a string's content) and writes the string anew.
-    private mutating func redactFormats(in text: UnsafeBufferPointer<UInt8>, replacing range: Range<Int>) {
+    /// Replaces the secret formats in `text` (a string's content). When `text` is the input's own bytes
+    /// from offset `raw`, each secret is replaced where it lies (`rawEscapes`: the bytes hold simple
+    /// escapes, read as word breaks); otherwise the string is written anew from its decoded content.
+    private mutating func redactFormats(
+        in text: UnsafeBufferPointer<UInt8>, replacing range: Range<Int>, at raw: Int?, rawEscapes: Bool
+    ) {
         var found: [SecretSpan] = []
         swap(&found, &spans)
         defer {
             found.removeAll(keepingCapacity: true)
             swap(&found, &spans)
         }
-        redactor.spans(in: text, into: &found)
+        redactor.spans(in: text, rawEscapes: rawEscapes, into: &found)
         guard !found.isEmpty else { return }
+        let here = pointer()
+        if let raw {
+            // The marker is plain ASCII: it can go straight into the string's bytes.
+            for span in found {
+                let marker = redactor.markerText(
+                    rule: span.rule, value: UnsafeBufferPointer(rebasing: text[span.range]))
+                edits.append(
+                    Edit(range: (raw + span.range.lowerBound)..<(raw + span.range.upperBound), replacement: marker))
+                record(RedactionFinding(path: here, rule: span.rule))
+            }
+            return
+        }
         var content: [UInt8] = []
         content.reserveCapacity(text.count)
         var position = 0
-        let here = pointer()
         for span in found {
             content.append(contentsOf: UnsafeBufferPointer(rebasing: text[position..<span.range.lowerBound]))
             content.append(
@@ -272,37 +348,90 @@ struct RedactionWalker {
         }
     }
 
+    // MARK: - Keys
+
+    /// The key rule the raw key at `range` matches. Payloads repeat their keys (a list of records):
+    /// once a walk has seen 16 keys, the answer for each plain key of up to 16 bytes is kept in a small
+    /// table, so a repeated key costs a compare.
+    private mutating func keyRule(_ range: Range<Int>) -> Int? {
+        let raw = UnsafeBufferPointer(rebasing: bytes[range])
+        keysSeen += 1
+        guard keysSeen > 16, raw.count <= 16 else { return redactor.keyRule(forRawKey: raw) }
+        if keyCache.isEmpty { keyCache = [CachedKey](repeating: CachedKey(), count: 128) }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        for (offset, byte) in raw.enumerated() {
+            if offset < 8 {
+                low |= UInt64(byte) << (8 * UInt64(offset))
+            } else {
+                high |= UInt64(byte) << (8 * UInt64(offset - 8))
+            }
+        }
+        let mixed = (low &* 0x9E37_79B9_7F4A_7C15) ^ (high &* 0xC2B2_AE3D_27D4_EB4F) ^ UInt64(raw.count)
+        let slot = Int(truncatingIfNeeded: (mixed &* 0xFF51_AFD7_ED55_8CCD) >> 57)
+        let cached = keyCache[slot]
+        if cached.length == raw.count, cached.low == low, cached.high == high {
+            return cached.rule >= 0 ? Int(cached.rule) : nil
+        }
+        let rule = redactor.keyRule(forRawKey: raw)
+        keyCache[slot] = CachedKey(low: low, high: high, length: raw.count, rule: Int16(rule ?? -1))
+        return rule
+    }
+
     // MARK: - Strings
 
-    /// Calls `body` with the decoded content of the string at `content` (raw bytes between the quotes):
-    /// the bytes themselves when there is no escape, else decoded into the walker's buffer.
-    private mutating func withContent(
-        _ content: Range<Int>, escaped: Bool,
-        _ body: (inout RedactionWalker, UnsafeBufferPointer<UInt8>) -> Void
-    ) {
-        guard escaped else {
-            body(&self, UnsafeBufferPointer(rebasing: bytes[content]))
-            return
-        }
+    /// Which escapes a string holds.
+    private enum Escapes: Comparable {
+        case none
+        /// Only `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`.
+        case simple
+        /// Also `\/` or `\u`.
+        case complex
+    }
+
+    /// Calls `body` with the decoded content of the string at `content` (raw bytes between the quotes),
+    /// decoded into the walker's buffer; returns what `body` returns.
+    @discardableResult
+    private mutating func withDecoded(
+        _ content: Range<Int>, _ body: (inout RedactionWalker, UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool {
         var decoded: [UInt8] = []
         swap(&decoded, &scratch)
         decoded.removeAll(keepingCapacity: true)
         JSONStringDecoder.decode(UnsafeBufferPointer(rebasing: bytes[content]), into: &decoded)
-        decoded.withUnsafeBufferPointer { body(&self, $0) }
+        let result = decoded.withUnsafeBufferPointer { body(&self, $0) }
         swap(&decoded, &scratch)
+        return result
     }
 
-    /// The index of the closing quote of the string starting at `start`, and whether it holds escapes;
+    /// The index of the closing quote of the string starting at `start`, and which escapes it holds;
     /// in lenient mode a string cut off by the end of the input ends there.
-    private func stringEnd(from start: Int) throws(Stop) -> (Int, Bool) {
+    /// (Static: a method would copy the walker for every string.)
+    private static func stringEnd(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, lenient: Bool
+    ) throws(Stop) -> (Int, Escapes) {
         var position = start + 1
-        var escaped = false
+        var escaped = Escapes.none
         let count = bytes.count
+        let base = UnsafeRawPointer(bytes.baseAddress!)
         while position < count {
+            // Eight bytes at a time: none of them a quote or a backslash (most of a long string), or
+            // straight to the first one that is.
+            if position + 8 <= count {
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
+                let found = Self.lanes(word, 0x2222_2222_2222_2222) | Self.lanes(word, 0x5C5C_5C5C_5C5C_5C5C)
+                if found == 0 {
+                    position += 8
+                    continue
+                }
+                position += found.trailingZeroBitCount >> 3
+            }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") { return (position, escaped) }
             if byte == UInt8(ascii: "\\") {
-                escaped = true
+                let letter = position + 1 < count ? bytes[position + 1] : 0
+                let kind: Escapes = letter == UInt8(ascii: "u") || letter == UInt8(ascii: "/") ? .complex : .simple
+                escaped = max(escaped, kind)
                 position += 2
             } else {
                 position += 1
@@ -310,6 +439,14 @@ struct RedactionWalker {
         }
         guard lenient else { throw Stop(offset: start) }
         return (count, escaped)
+    }
+
+    /// The high bit of each byte lane of `word` that may equal the byte `repeated` holds in every lane;
+    /// the lowest bit set is always a true match (a borrow can only mark lanes above one).
+    @inline(__always)
+    private static func lanes(_ word: UInt64, _ repeated: UInt64) -> UInt64 {
+        let folded = word ^ repeated
+        return (folded &- 0x0101_0101_0101_0101) & ~folded & 0x8080_8080_8080_8080
     }
 
     // MARK: - Scalars and whitespace

@@ -1,46 +1,55 @@
 extension Redactor {
-    /// `event` as the audit log stores it: message and rejection payloads (or a truncated payload's
-    /// prefix), a decision's arguments, a remembered grant's bound values and the server command line
-    /// redacted; and where, as JSON Pointers into the record. Other events pass through untouched.
-    package func redact(_ event: AuditEvent) -> (AuditEvent, AuditRedactions) {
+    /// `event` as the audit log stores it, when anything in it must be redacted: message and rejection
+    /// payloads (or a truncated payload's prefix), a decision's arguments, a remembered grant's bound
+    /// values and the server command line; with where, as JSON Pointers into the record. Nil (and no
+    /// copy of the event) when nothing is.
+    package func redacted(_ event: AuditEvent) -> (event: AuditEvent, redactions: AuditRedactions)? {
+        guard hasRules else { return nil }
         var redactions = AuditRedactions()
-        guard hasRules else { return (event, redactions) }
         switch event {
-        case .message(var message):
-            guard let payload = redact(message.payload, into: &redactions) else { return (event, redactions) }
-            message.payload = payload
-            return (.message(message), redactions)
-        case .rejection(var rejection):
-            guard let payload = redact(rejection.payload, into: &redactions) else { return (event, redactions) }
-            rejection.payload = payload
-            return (.rejection(rejection), redactions)
-        case .decision(var decision):
-            var changed = false
+        case .message(let message):
+            guard let payload = redact(message.payload, into: &redactions) else { return nil }
+            var copy = message
+            copy.payload = payload
+            return (.message(copy), redactions)
+        case .rejection(let rejection):
+            guard let payload = redact(rejection.payload, into: &redactions) else { return nil }
+            var copy = rejection
+            copy.payload = payload
+            return (.rejection(copy), redactions)
+        case .decision(let decision):
             let arguments = decision.arguments
             let result = arguments.storage.withUnsafeBufferPointer {
                 redact(json: UnsafeBufferPointer(rebasing: $0[arguments.range]))
             }
+            var grant = decision.approval?.grantCreated
+            let grantChanged = grant != nil && redact(&grant!, into: &redactions)
+            guard result != nil || grantChanged else { return nil }
+            var copy = decision
             if let result {
-                decision.arguments = JSONSlice(result.bytes, range: 0..<result.bytes.count)
-                redactions.add(result.findings, omitted: result.omitted, under: "/arguments")
-                changed = true
+                copy.arguments = JSONSlice(result.bytes, range: 0..<result.bytes.count)
+                // The arguments come first in the record.
+                var first = AuditRedactions()
+                first.add(result.findings, omitted: result.omitted, under: "/arguments")
+                first.append(contentsOf: redactions)
+                redactions = first
             }
-            if var grant = decision.approval?.grantCreated, redact(&grant, into: &redactions) {
-                decision.approval?.grantCreated = grant
-                changed = true
-            }
-            return (changed ? .decision(decision) : event, redactions)
-        case .sessionStart(var start):
-            guard redact(argv: &start.serverArgv, into: &redactions) else { return (event, redactions) }
-            return (.sessionStart(start), redactions)
+            if grantChanged { copy.approval?.grantCreated = grant }
+            return (.decision(copy), redactions)
+        case .sessionStart(let start):
+            var argv = start.serverArgv
+            guard redact(argv: &argv, into: &redactions) else { return nil }
+            var copy = start
+            copy.serverArgv = argv
+            return (.sessionStart(copy), redactions)
         default:
-            return (event, redactions)
+            return nil
         }
     }
 
-    private func redact(_ payload: AuditPayload, into redactions: inout AuditRedactions) -> AuditPayload? {
-        var payload = payload
-        switch payload.content {
+    private func redact(_ original: AuditPayload, into redactions: inout AuditRedactions) -> AuditPayload? {
+        var payload = original
+        switch original.content {
         case .json(let bytes):
             guard let result = redact(json: bytes) else { return nil }
             payload.content = .json(result.bytes)

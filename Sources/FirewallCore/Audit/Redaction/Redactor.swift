@@ -27,27 +27,50 @@ package struct Redactor: Sendable {
     /// Findings listed per redacted value; beyond this they are only counted.
     package static let findingLimit = 100
 
+    /// The rules, built once and shared: a redactor is copied into every walk, and one reference is
+    /// all a copy then costs.
+    final class Rules: Sendable {
+        let keyRules: KeyNameRules
+        let formats: SecretFormat.Set
+        let patterns: [RedactionPattern]
+
+        init(keyRules: KeyNameRules, formats: SecretFormat.Set, patterns: [RedactionPattern]) {
+            self.keyRules = keyRules
+            self.formats = formats
+            self.patterns = patterns
+        }
+    }
+
     /// False when the policy turned redaction off.
     package let isEnabled: Bool
-    let keyRules: KeyNameRules
-    let formats: SecretFormat.Set
-    let patterns: [RedactionPattern]
+    let rules: Rules
     let marker: Marker
 
     /// A redactor for `settings`; `marker` is the mask unless the caller has the HMAC key the policy names.
     package init(_ settings: RedactionSettings, marker: Marker = .mask) {
         let disabled = Set(settings.disabled)
         isEnabled = settings.enabled
-        keyRules = KeyNameRules(disabled: disabled, extra: settings.keys)
         var formats = SecretFormat.Set.all
         for format in SecretFormat.allCases where disabled.contains(format.name) { formats.remove(format) }
-        self.formats = formats
-        patterns = settings.patterns.map { RedactionPattern(name: $0.name, regex: $0.regex) }
+        rules = Rules(
+            keyRules: KeyNameRules(disabled: disabled, extra: settings.keys), formats: formats,
+            patterns: settings.patterns.map { RedactionPattern(name: $0.name, regex: $0.regex) })
         self.marker = marker
     }
 
+    /// Whether the policy added value patterns (they read decoded text).
+    var hasPatterns: Bool { !rules.patterns.isEmpty }
+
+    /// The key rule (index into `ruleName`) the raw JSON key bytes match.
+    func keyRule(forRawKey raw: UnsafeBufferPointer<UInt8>) -> Int? { rules.keyRules.rule(forRawKey: raw) }
+
+    /// The name of key rule `index`.
+    func ruleName(_ index: Int) -> String { rules.keyRules.ruleNames[index] }
+
     /// Whether anything at all can be redacted.
-    var hasRules: Bool { isEnabled && (!keyRules.isEmpty || !formats.isEmpty || !patterns.isEmpty) }
+    var hasRules: Bool {
+        isEnabled && (!rules.keyRules.isEmpty || !rules.formats.isEmpty || !rules.patterns.isEmpty)
+    }
 
     /// Redacts one JSON value (valid JSON, as the proxy's reader admitted it); nil when nothing changes.
     package func redact(json bytes: UnsafeBufferPointer<UInt8>) -> RedactionResult? {
@@ -87,8 +110,8 @@ package struct Redactor: Sendable {
     /// The key rule `key` matches (`key:password`), if any: for keys that are not inside a JSON value
     /// (a grant's argument path, a command-line flag).
     package func keyRule(for key: String) -> String? {
-        guard isEnabled, let rule = keyRules.rule(forKey: key) else { return nil }
-        return keyRules.ruleNames[rule]
+        guard isEnabled, let rule = rules.keyRules.rule(forKey: key) else { return nil }
+        return rules.keyRules.ruleNames[rule]
     }
 
     // MARK: - Markers
@@ -111,11 +134,12 @@ package struct Redactor: Sendable {
         return writer.take()
     }
 
-    /// The secrets in `text` (decoded string content), by the built-in formats and the policy's patterns.
-    func spans(in text: UnsafeBufferPointer<UInt8>, into spans: inout [SecretSpan]) {
-        SecretScanner.scan(text, formats: formats, into: &spans)
-        guard !patterns.isEmpty else { return }
-        for pattern in patterns { pattern.spans(in: text, into: &spans) }
+    /// The secrets in `text` (decoded string content, or raw content with `SecretScanner`'s `rawEscapes`),
+    /// by the built-in formats and the policy's patterns.
+    func spans(in text: UnsafeBufferPointer<UInt8>, rawEscapes: Bool = false, into spans: inout [SecretSpan]) {
+        SecretScanner.scan(text, formats: rules.formats, rawEscapes: rawEscapes, into: &spans)
+        guard !rules.patterns.isEmpty else { return }
+        for pattern in rules.patterns { pattern.spans(in: text, into: &spans) }
         guard spans.count > 1 else { return }
         // Built-in and policy spans may overlap: in order, overlapping ones merged into the first.
         spans.sort { $0.range.lowerBound < $1.range.lowerBound }

@@ -6,15 +6,22 @@ struct SecretSpan: Sendable, Equatable {
 
 /// Finds the built-in `SecretFormat`s in UTF-8 text in one forward pass.
 ///
-/// Matchers run only where a secret can start: at the first byte of a word (`A`, `g`, `x`, `h`, `e`,
-/// `s`, `r`, `B`, `b`) or at a `-` or `:`. Every run of token characters a matcher measures is
-/// remembered, and each search that can fail (a PEM block's end, OpenAI's marker) remembers where it
-/// failed, so no byte is examined more than a bounded number of times: linear in the text's length,
-/// whatever it holds.
+/// Matchers run only where a secret can start: at two bytes that begin one (`AK`, `gh`, `sk`, `ey`,
+/// `Be`, `--`, `:/`, …; one bit lookup per byte, no branch on ordinary text), and for most formats only
+/// at the start of a word. Every run of token characters a matcher measures is remembered, and each
+/// search that can fail (a PEM block's end, OpenAI's marker) remembers where it failed, so no byte is
+/// examined more than a bounded number of times: linear in the text's length, whatever it holds.
+///
+/// The text is either decoded string content, or (`rawEscapes`) a JSON string's raw content whose
+/// only escapes are `\"`, `\\`, `\b`, `\f`, `\n`, `\r` and `\t`: each escape then separates words,
+/// as the character it stands for would, and no token is taken to run through one (a private key
+/// block's body may hold escaped line breaks; it is replaced whole escapes and all).
 struct SecretScanner {
     private let text: UnsafeBufferPointer<UInt8>
     private let table: UnsafeBufferPointer<UInt16>
+    private let pairs: UnsafeBufferPointer<UInt8>
     private let formats: SecretFormat.Set
+    private let rawEscapes: Bool
     private var runStarts: (Int, Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1, -1)
     private var runEnds: (Int, Int, Int, Int, Int, Int) = (-1, -1, -1, -1, -1, -1)
     /// No `-----END` at or after this offset.
@@ -23,41 +30,76 @@ struct SecretScanner {
     private var markerSearch: (runEnd: Int, from: Int, found: Int?) = (-1, Int.max, nil)
 
     /// Appends every secret in `text` to `spans`, in order, none overlapping.
-    static func scan(_ text: UnsafeBufferPointer<UInt8>, formats: SecretFormat.Set, into spans: inout [SecretSpan]) {
+    static func scan(
+        _ text: UnsafeBufferPointer<UInt8>, formats: SecretFormat.Set, rawEscapes: Bool = false,
+        into spans: inout [SecretSpan]
+    ) {
         guard !formats.isEmpty, text.count >= 8 else { return }
         ByteClass.table.withUnsafeBufferPointer { table in
-            var scanner = SecretScanner(text: text, table: table, formats: formats)
-            scanner.run(into: &spans)
+            (rawEscapes ? ByteClass.pairsAndEscapes : ByteClass.pairs).withUnsafeBufferPointer { pairs in
+                var scanner = SecretScanner(
+                    text: text, table: table, pairs: pairs, formats: formats, rawEscapes: rawEscapes)
+                scanner.run(into: &spans)
+            }
         }
     }
 
-    private init(text: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt16>, formats: SecretFormat.Set) {
+    private init(
+        text: UnsafeBufferPointer<UInt8>, table: UnsafeBufferPointer<UInt16>, pairs: UnsafeBufferPointer<UInt8>,
+        formats: SecretFormat.Set, rawEscapes: Bool
+    ) {
         self.text = text
         self.table = table
+        self.pairs = pairs
         self.formats = formats
+        self.rawEscapes = rawEscapes
     }
 
     private mutating func run(into spans: inout [SecretSpan]) {
         let count = text.count
+        let base = UnsafeRawPointer(text.baseAddress!)
         var index = 0
-        while index < count {
-            let bits = table[Int(text[index])]
-            if bits & ByteClass.word != 0 {
-                if bits & ByteClass.wordTrigger != 0, let (format, span) = atWordStart(index) {
-                    spans.append(SecretSpan(range: span, rule: format.name))
-                    index = resume(after: span.upperBound)
+        // Just past an escape: a word starts here whatever the byte before it is.
+        var afterEscape = 0
+        while index + 1 < count {
+            // Four positions per round while none of them starts a secret (or, raw, an escape): each test
+            // is one 16-bit load and one bit of the pair table.
+            if index + 5 <= count {
+                let hit =
+                    startsSecret(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt16.self)))
+                    | startsSecret(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: index + 1, as: UInt16.self)))
+                    | startsSecret(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: index + 2, as: UInt16.self)))
+                    | startsSecret(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: index + 3, as: UInt16.self)))
+                if hit == 0 {
+                    index += 4
                     continue
                 }
-                index += 1
-                while index < count, table[Int(text[index])] & ByteClass.word != 0 { index += 1 }
-            } else {
-                if bits & ByteClass.symbolTrigger != 0, let (format, span) = atSymbol(index) {
-                    spans.append(SecretSpan(range: span, rule: format.name))
-                    index = resume(after: span.upperBound)
-                    continue
-                }
-                index += 1
             }
+            let first = text[index]
+            if rawEscapes, first == UInt8(ascii: "\\") {
+                index += 2
+                afterEscape = index
+                continue
+            }
+            guard startsSecret(UInt16(first) | UInt16(text[index + 1]) << 8) != 0 else {
+                index += 1
+                continue
+            }
+            let wordStart = index == afterEscape || !isClass(text[index - 1], ByteClass.word)
+            if let (format, span) = match(at: index, wordStart: wordStart) {
+                spans.append(SecretSpan(range: span, rule: format.name))
+                index = resume(after: span.upperBound)
+                continue
+            }
+            index += 1
+        }
+    }
+
+    private mutating func match(at index: Int, wordStart: Bool) -> (SecretFormat, Range<Int>)? {
+        switch text[index] {
+        case UInt8(ascii: "-"): formats.contains(.privateKey) ? privateKeyBody(index).map { (.privateKey, $0) } : nil
+        case UInt8(ascii: ":"): formats.contains(.urlPassword) ? urlPassword(index).map { (.urlPassword, $0) } : nil
+        default: wordStart ? atWordStart(index) : nil
         }
     }
 
@@ -67,6 +109,14 @@ struct SecretScanner {
         guard index > 0, index < text.count, isClass(text[index - 1], ByteClass.word) else { return index }
         while index < text.count, isClass(text[index], ByteClass.word) { index += 1 }
         return index
+    }
+
+    /// Non-zero when the two bytes `pair` holds (the first in the low byte) can start a secret (`sk`, `ey`,
+    /// `gh`, `AK`, `Be`, `--`, …) or, raw, are an escape: one bit lookup, so the matchers run for few
+    /// words of ordinary text.
+    @inline(__always)
+    private func startsSecret(_ pair: UInt16) -> UInt8 {
+        pairs[Int(pair >> 3)] & (1 << UInt8(pair & 7))
     }
 
     // MARK: - Matchers
@@ -95,15 +145,6 @@ struct SecretScanner {
             if formats.contains(.basicAuth), let span = basicAuth(index) { return (.basicAuth, span) }
         default:
             break
-        }
-        return nil
-    }
-
-    private mutating func atSymbol(_ index: Int) -> (SecretFormat, Range<Int>)? {
-        if text[index] == UInt8(ascii: "-") {
-            if formats.contains(.privateKey), let span = privateKeyBody(index) { return (.privateKey, span) }
-        } else if formats.contains(.urlPassword), let span = urlPassword(index) {
-            return (.urlPassword, span)
         }
         return nil
     }
@@ -276,9 +317,41 @@ struct SecretScanner {
         }
         // The line breaks around the body stay, so the block still reads as one.
         var start = body
-        while start < end, Self.isBlank(text[start]) { start += 1 }
-        while end > start, Self.isBlank(text[end - 1]) { end -= 1 }
+        while start < end {
+            if Self.isBlank(text[start]) {
+                start += 1
+            } else if rawEscapes, start + 1 < end, text[start] == UInt8(ascii: "\\"),
+                Self.isBlankEscape(text[start + 1])
+            {
+                start += 2
+            } else {
+                break
+            }
+        }
+        while end > start {
+            if Self.isBlank(text[end - 1]) {
+                end -= 1
+            } else if rawEscapes, end - 2 >= start, Self.isBlankEscape(text[end - 1]),
+                endsEscape(at: end - 2, from: start)
+            {
+                end -= 2
+            } else {
+                break
+            }
+        }
         return start < end ? start..<end : nil
+    }
+
+    /// `n`, `r` or `t`: the letter of an escaped line break or tab.
+    private static func isBlankEscape(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "n") || byte == UInt8(ascii: "r") || byte == UInt8(ascii: "t")
+    }
+
+    /// Whether the backslash at `index` starts an escape: an odd run of backslashes ends there.
+    private func endsEscape(at index: Int, from start: Int) -> Bool {
+        var position = index
+        while position >= start, text[position] == UInt8(ascii: "\\") { position -= 1 }
+        return (index - position) % 2 == 1
     }
 
     private static func isBlank(_ byte: UInt8) -> Bool {
@@ -451,8 +524,6 @@ enum ByteClass {
     static let word: UInt16 = 1 << 0
     static let alnum: UInt16 = 1 << 1
     static let base64URL: UInt16 = 1 << 2
-    static let wordTrigger: UInt16 = 1 << 3
-    static let symbolTrigger: UInt16 = 1 << 4
     static let base32Upper: UInt16 = 1 << 5
     static let base64: UInt16 = 1 << 6
     static let bearer: UInt16 = 1 << 7
@@ -461,6 +532,31 @@ enum ByteClass {
     static let userinfo: UInt16 = 1 << 10
     static let pemHeader: UInt16 = 1 << 11
     static let digit: UInt16 = 1 << 12
+
+    /// The two-byte starts of the secrets, as bits indexed by `first | second << 8`.
+    static let pairs: [UInt8] = pairTable(escapes: false)
+    /// `pairs`, and every escape (a backslash and any byte) of a JSON string's raw content.
+    static let pairsAndEscapes: [UInt8] = pairTable(escapes: true)
+
+    private static func pairTable(escapes: Bool) -> [UInt8] {
+        var bits = [UInt8](repeating: 0, count: 65536 / 8)
+        func set(_ first: UInt8, _ second: UInt8) {
+            let pair = Int(first) | Int(second) << 8
+            bits[pair >> 3] |= 1 << UInt8(pair & 7)
+        }
+        let starts = [
+            "AK", "AS", "AB", "AC", "A3", "AI", "gh", "gi", "xo", "xa", "ho", "ey", "sk", "rk", "Be", "BE", "be", "bE",
+            "Ba", "BA", "ba", "bA", "--", ":/",
+        ]
+        for start in starts {
+            let bytes = Array(start.utf8)
+            set(bytes[0], bytes[1])
+        }
+        if escapes {
+            for second in 0...255 { set(UInt8(ascii: "\\"), UInt8(second)) }
+        }
+        return bits
+    }
 
     static let table: [UInt16] = (0..<256).map { value in
         let byte = UInt8(value)
@@ -473,8 +569,6 @@ enum ByteClass {
         if alnumByte || byte == UInt8(ascii: "_") { bits |= word }
         if alnumByte { bits |= alnum }
         if alnumByte || among("_-") { bits |= base64URL }
-        if among("AgxhesrBb") { bits |= wordTrigger }
-        if among("-:") { bits |= symbolTrigger }
         if upper || among("234567") { bits |= base32Upper }
         if alnumByte || among("+/") { bits |= base64 }
         if alnumByte || among("-._~+/") { bits |= bearer }
