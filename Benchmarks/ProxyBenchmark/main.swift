@@ -5,6 +5,7 @@
 //       [--adversarial-mb 1] [--echo-calls 20000] [--soak-calls 100000] [--echo-only]
 //   .build/release/mcp-firewall-bench adversarial [MB]    # only the adversarial frames
 //   .build/release/mcp-firewall-bench echo-server [--result-bytes N]    # the fast server the second table uses
+//   .build/release/mcp-firewall-bench redaction    # audit redaction's cost on payloads with and without secrets
 //
 // Every figure is taken in one run, direct and proxied side by side, through the same client code. Two
 // tables: against the example HR server (StdioClient, as a host would drive it), and against the raw echo
@@ -68,6 +69,10 @@ if CommandLine.arguments.dropFirst().first == "echo-server" {
 }
 if CommandLine.arguments.dropFirst().first == "adversarial-shape" {
     AdversarialFrames.runShape(Array(CommandLine.arguments.dropFirst(2)))
+}
+if CommandLine.arguments.dropFirst().first == "redaction" {
+    RedactionCost.report()
+    exit(0)
 }
 if CommandLine.arguments.dropFirst().first == "adversarial" {
     let megabytes = CommandLine.arguments.dropFirst(2).first.flatMap(Int.init) ?? 1

@@ -205,6 +205,13 @@ struct ProxyCommand: AsyncParsableCommand {
         configuration.auditCheckpoints.records = auditCheckpointRecords
         configuration.auditCheckpoints.seconds = auditCheckpointSeconds
         configuration.withheldEnvironment = ApprovalChannelSetup.withheldEnvironment(loaded.approval)
+            .union(RedactionSetup.withheldEnvironment(loaded.audit.redaction))
+        do {
+            configuration.redactor = try RedactionSetup.redactor(loaded.audit.redaction, environment: environment)
+        } catch {
+            StandardError.write("mcp-firewall: refusing to start: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
         logger.info("session \(environmentChoice)", metadata: ["policy.environment": "\(environmentChoice.name)"])
         let hooks: [any ApprovalChannel]
         do {

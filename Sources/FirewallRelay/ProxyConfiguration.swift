@@ -35,6 +35,8 @@ package struct ProxyConfiguration: Sendable {
     package var maxHeldCalls: Int
     /// Environment variables the server must not inherit (the webhook's shared secret).
     package var withheldEnvironment: Set<String> = []
+    /// What the audit log redacts; nil: the policy's `audit.redaction` rules, masked (see `auditRedactor`).
+    package var redactor: Redactor?
 
     package init(
         serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil,

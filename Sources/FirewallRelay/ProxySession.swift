@@ -40,7 +40,8 @@ package struct ProxySession: Sendable {
         var recorder = AuditRecorder(
             sessionID: UUID().uuidString.lowercased(), signer: configuration.auditSigningKey,
             checkpoints: configuration.auditSigningKey == nil && anchor == nil ? nil : configuration.auditCheckpoints,
-            anchor: configuration.auditAnchorPath, context: configuration.auditContext)
+            anchor: configuration.auditAnchorPath, context: configuration.auditContext,
+            redactor: configuration.auditRedactor)
         /// Writes `events` as one batch (and its checkpoints to the anchor); true once both are durable.
         func write(_ events: [AuditEvent]) async -> Bool {
             let batch = recorder.record(events, at: RelaySessionLoop.now())

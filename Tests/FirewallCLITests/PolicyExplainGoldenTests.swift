@@ -30,6 +30,12 @@ struct PolicyExplainGoldenTests {
             arguments: ["--tool", "update_salary", "--args", #"{"new_salary":"900000","currency":"EUR"}"#]),
         Case(name: "hidden", arguments: ["--tool", "export_payroll"]),
         Case(name: "environment-prod", arguments: ["--tool", "get_employee", "--env", "prod"]),
+        Case(
+            name: "audit-redaction",
+            arguments: [
+                "--tool", "get_employee", "--args",
+                #"{"employee_id":"E-1001","credentials":{"user":"svc","password":"hunter2"},"note":"Bearer 5f0c1e9a77d2"}"#,
+            ]),
     ]
 
     @Test(arguments: cases, ["text", "json"])

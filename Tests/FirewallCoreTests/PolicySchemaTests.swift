@@ -41,6 +41,11 @@ struct PolicySchemaTests {
         #expect(Self.words(definitions?["channel"]) == ApprovalSettings.Channel.allCases.map(\.rawValue))
         #expect(Self.keys(definitions?["defaults"]?["properties"]) == Set(ToolClass.allCases.map(\.rawValue)))
         #expect(Self.keys(definitions?["unlisted"]?["properties"]) == ["class", "decision"])
+        #expect(Self.keys(definitions?["audit"]?["properties"]) == Set(PolicyLoader.auditKeys))
+        #expect(Self.keys(definitions?["redaction"]?["properties"]) == Set(PolicyLoader.redactionKeys))
+        #expect(
+            Self.keys(definitions?["redaction"]?["properties"]?["patterns"]?["items"]?["properties"])
+                == Set(PolicyLoader.redactionPatternKeys))
     }
 
     @Test func enumerationsAreTheLoadersWords() throws {
@@ -53,6 +58,10 @@ struct PolicySchemaTests {
         #expect(
             Self.words(definitions?["approval"]?["properties"]?["unattended"])
                 == Policy.Unattended.allCases.map(\.rawValue))
+        #expect(Self.words(definitions?["redactionRule"]) == RedactionSettings.builtInRuleNames)
+        #expect(
+            Self.words(definitions?["redaction"]?["properties"]?["mode"])
+                == RedactionSettings.Mode.allCases.map(\.rawValue))
     }
 
     /// Every object the schema describes rejects unknown keys, as the loader does, except the two

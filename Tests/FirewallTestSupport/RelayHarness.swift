@@ -38,7 +38,8 @@ package final class RelayHarness: Sendable {
             configuration: .init(serverDescription: "test-server", externalChannels: coordinator.availableChannels),
             startedAt: RelaySessionLoop.now())
         loop = RelaySessionLoop(
-            machine: machine, recorder: AuditRecorder(sessionID: "test"), audit: audit, toServer: toServer,
+            machine: machine, recorder: AuditRecorder(sessionID: "test", redactor: Redactor(policy.audit.redaction)),
+            audit: audit, toServer: toServer,
             toClient: toClient, inbox: inbox, approvals: coordinator, logger: Logger(label: "test"))
     }
 

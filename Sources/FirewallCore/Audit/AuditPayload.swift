@@ -6,7 +6,7 @@ package struct AuditPayload: Sendable {
     package enum Content: Sendable {
         /// The exact bytes, embedded as JSON.
         case json([UInt8])
-        /// The first bytes as text (invalid UTF-8 replaced), with the digest of all bytes.
+        /// The first bytes as text (invalid UTF-8 replaced), with the digest of all bytes (empty: withheld).
         case truncated(prefix: String, sha256: String)
         /// Nothing was kept (an oversized frame discarded while it streamed in).
         case dropped
@@ -90,8 +90,12 @@ package struct AuditPayload: Sendable {
             writer.bool(true)
             writer.key("payload_prefix")
             writer.string(prefix)
-            writer.key("payload_sha256")
-            writer.string(sha256)
+            // Empty when redaction changed the prefix: a digest of a short message would let anyone test
+            // guesses of the secret taken out of it.
+            if !sha256.isEmpty {
+                writer.key("payload_sha256")
+                writer.string(sha256)
+            }
         case .dropped:
             writer.key("payload_dropped")
             writer.bool(true)

@@ -24,16 +24,30 @@ package struct AuditRecordEncoder: Sendable {
 
     /// The first half of every correlation id of this session: 16 hex digits of the session id.
     private let correlationPrefix: String
+    /// Takes secrets out of payloads, arguments and bound values before they are written (the policy's
+    /// `audit.redaction`; the built-in rules when it says nothing).
+    package let redactor: Redactor
 
-    package init(sessionID: String) {
+    package init(sessionID: String, redactor: Redactor = .standard) {
         self.sessionID = sessionID
         let digits = sessionID.lowercased().filter(\.isHexDigit)
         correlationPrefix = String((digits + String(repeating: "0", count: 16)).prefix(16))
+        self.redactor = redactor
     }
 
     /// Encodes `event` as the next record, stamped with `time` (seconds since the Unix epoch).
     /// `traceID` is the call's W3C trace id when its client sent one: the call's `correlation_id`.
     package mutating func encode(_ event: AuditEvent, time: Double, traceID: String? = nil) -> [UInt8] {
+        // Redacted before anything is written: no secret is in the record, nor in any digest of it.
+        if let redacted = redactor.redacted(event) {
+            return encode(redacted.event, redactions: redacted.redactions, time: time, traceID: traceID)
+        }
+        return encode(event, redactions: AuditRedactions(), time: time, traceID: traceID)
+    }
+
+    private mutating func encode(
+        _ event: AuditEvent, redactions: AuditRedactions, time: Double, traceID: String?
+    ) -> [UInt8] {
         sequence += 1
         // A decision carries the call's arguments whole: room for them up front, not by doubling.
         // Room for the context and the chain members too, so sealing the line does not move it.
@@ -76,6 +90,7 @@ package struct AuditRecordEncoder: Sendable {
             writer.field(rotation.phase == .close ? "archived_as" : "previous_file", rotation.archivedFile)
             writer.field("continues_in", rotation.continuesIn)
         }
+        redactions.write(to: &writer)
         writer.endObject()
         writer.endLine()
         return writer.take()

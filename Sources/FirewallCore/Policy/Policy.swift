@@ -43,6 +43,8 @@ package struct Policy: Sendable {
     package var unlisted: Unlisted
     package var approval: Approval
     package var rules: [PolicyRule]
+    /// How the audit log is written: what it redacts (`audit:`).
+    package var audit = AuditSettings()
     /// Where the policy came from, for the audit log and denial messages (all layers combined).
     package var source: Source
     /// Every file that went into this policy, in merge order (`extends:` first).

@@ -4,6 +4,24 @@ extension PolicyExplanation {
         var members: [JSONValue.Member] = [
             .init("tool", .string(tool)),
             .init("arguments", arguments),
+            .init(
+                "audit",
+                .object([
+                    .init("redaction", .bool(redactsAudit)),
+                    .init("arguments", recordedArguments),
+                    .init(
+                        "redactions",
+                        .array(
+                            redactions.map { finding in
+                                var members: [JSONValue.Member] = [
+                                    .init("path", .string(finding.path)), .init("rule", .string(finding.rule)),
+                                ]
+                                if let embedded = finding.embedded {
+                                    members.append(.init("embedded", .string(embedded)))
+                                }
+                                return .object(members)
+                            })),
+                ])),
             .init("annotations", annotations.map(Self.json(annotations:)) ?? .null),
             .init("policies", .array(policyFiles.map(JSONValue.string))),
             .init("environment", environment.map(JSONValue.string) ?? .null),

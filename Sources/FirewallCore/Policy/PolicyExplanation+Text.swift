@@ -7,6 +7,13 @@ extension PolicyExplanation {
         }
         field("tool", "`\(tool)`")
         field("arguments", Self.json(arguments))
+        if !redactsAudit {
+            field("audit", "records the arguments as given: audit redaction is off")
+        } else if !redactions.isEmpty {
+            field("audit", "records \(Self.json(recordedArguments))")
+            let listed = redactions.map { "\($0.path)\($0.embedded ?? "") (\($0.rule))" }.joined(separator: ", ")
+            field("redacts", listed, indent: "  ")
+        }
         field("annotations", annotations.map { Self.describe($0) } ?? "none (the server has not listed the tool)")
         field(policyFiles.count == 1 ? "policy" : "policies", policyFiles.joined(separator: ", "))
         field("environment", environment ?? "none")

@@ -76,6 +76,12 @@ package struct PolicyExplanation: Sendable {
     package var decisionWhy: String
     /// For a `confirm`: how the person is asked (the policy's settings with the deciding rule's own).
     package var approval: ApprovalSettings?
+    /// Whether the policy redacts the audit log (`audit.redaction.enabled`).
+    package var redactsAudit: Bool
+    /// The arguments as the audit log's decision record holds them (masked; a keyed hash needs the key).
+    package var recordedArguments: JSONValue
+    /// What the audit log redacts in them (paths into the decision record: `/arguments/…`).
+    package var redactions: [RedactionFinding]
 
     /// Explains how `policy` decides a call of `tool` with `arguments`, given the server's `annotations`
     /// (nil: the server has not listed the tool).
@@ -96,6 +102,8 @@ package struct PolicyExplanation: Sendable {
             Self.check(rule, tool: tool, arguments: arguments, verdict: verdict)
         }
         rules = checks
+        redactsAudit = policy.audit.redaction.enabled
+        (recordedArguments, redactions) = Self.recorded(arguments, policy: policy)
         // A tighten-only environment also evaluates the policy without its overlay; the stricter verdict
         // stands. When that floor decided, explain it from the base policy's rules.
         var overlay = policy
@@ -113,6 +121,19 @@ package struct PolicyExplanation: Sendable {
             classWhy = Self.classWhy(verdict, checks: checks, annotations: annotations, policy: policy)
             decisionWhy = Self.decisionWhy(verdict, checks: checks, policy: policy)
         }
+    }
+
+    /// `arguments` as the audit log records them under `policy`'s redaction, and what it redacts.
+    private static func recorded(_ arguments: JSONValue, policy: Policy) -> (JSONValue, [RedactionFinding]) {
+        var writer = JSONWriter()
+        writer.value(arguments)
+        guard let result = Redactor(policy.audit.redaction).redact(json: writer.take()),
+            let value = try? JSONParser.parse(result.bytes, rules: .structureOnly)
+        else { return (arguments, []) }
+        let findings = result.findings.map {
+            RedactionFinding(path: "/arguments" + $0.path, rule: $0.rule, embedded: $0.embedded)
+        }
+        return (value, findings)
     }
 
     private static func check(

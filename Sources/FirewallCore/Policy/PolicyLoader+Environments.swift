@@ -6,11 +6,18 @@ extension PolicyLoader {
         var environments: [String: Policy.Environment] = [:]
         for (name, keyNode, value) in reader.mapping(node, "environments", allowed: nil) ?? [] {
             let what = "environments.\(name)"
-            guard let pairs = reader.mapping(value, what, allowed: environmentKeys) else { continue }
+            // `audit:` is refused with its own reason, rather than as an unknown key.
+            guard let pairs = reader.mapping(value, what, allowed: environmentKeys + ["audit"]) else { continue }
             var environment = Policy.Environment(name: name, unattended: .deny, location: reader.location(keyNode))
             var statedUnattended = false
-            for (key, _, setting) in pairs {
+            for (key, settingKey, setting) in pairs {
                 switch key {
+                case "audit":
+                    reader.error(
+                        "`audit` cannot be set per environment (in \(what))", at: settingKey,
+                        hint:
+                            "a policy writes its audit log the same way in every environment: move `audit:` to the top level"
+                    )
                 case "tighten_only":
                     environment.tightenOnly = reader.bool(setting, "\(what).tighten_only") ?? true
                 case "defaults":

@@ -26,3 +26,10 @@ package struct PolicyRegex: @unchecked Sendable {
         evaluate(text) ?? false
     }
 }
+
+extension PolicyRegex {
+    /// The non-empty matches in `text`, in order; none when matching fails.
+    package func matchRanges(in text: String) -> [Range<String.Index>] {
+        text.matches(of: regex).map(\.range).filter { !$0.isEmpty }
+    }
+}

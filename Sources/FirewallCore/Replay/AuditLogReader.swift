@@ -112,6 +112,13 @@ package enum AuditLogReader {
                 known = ToolAnnotations(readOnlyHint: toolClass == .read)
             }
             let call = record["call"]?.doubleValue.flatMap { Int(exactly: $0) } ?? calls.count + 1
+            // A redacted argument is replayed as its marker: say so, since a changed decision may come from it.
+            var flags: [String] = []
+            if case .array(let redactions)? = record["redactions"] {
+                for path in redactions.compactMap({ $0["path"]?.stringValue }) where path.hasPrefix("/arguments/") {
+                    flags.append("redacted:" + path.dropFirst("/arguments".count))
+                }
+            }
             calls.append(
                 RecordedCall(
                     origin: .auditLog(session: session, call: call),
@@ -120,7 +127,8 @@ package enum AuditLogReader {
                     recorded: RecordedCall.Recorded(
                         policyDecision: decision,
                         finalDecision: record["decision"]?.stringValue.flatMap(Decision.init(rawValue:)),
-                        toolClass: toolClass, rule: rule)
+                        toolClass: toolClass, rule: rule),
+                    flags: flags
                 ))
         }
 

@@ -59,9 +59,9 @@ package struct AuditRecorder: Sendable {
     /// `checkpoints` nil means none are written (no key and no anchor: the chain alone).
     package init(
         sessionID: String, signer: AuditSigningKey? = nil, checkpoints: Checkpoints? = nil, anchor: String? = nil,
-        context: AuditEvent.SessionContext? = nil
+        context: AuditEvent.SessionContext? = nil, redactor: Redactor = .standard
     ) {
-        encoder = AuditRecordEncoder(sessionID: sessionID)
+        encoder = AuditRecordEncoder(sessionID: sessionID, redactor: redactor)
         self.signer = signer
         self.checkpoints = checkpoints ?? (signer == nil && anchor == nil ? nil : Checkpoints())
         self.anchor = anchor
