@@ -108,6 +108,7 @@ extension Policy {
         merged.unlisted = Self.stricter(unlisted, other.unlisted)
         merged.approval = approval.merging(other.approval)
         merged.rules = rules + other.rules
+        merged.auditSinks = AuditSinkSettings.merging(auditSinks, other.auditSinks)
         merged.settingLocations.merge(other.settingLocations) { mine, _ in mine }
         for (name, environment) in other.environments {
             guard let mine = merged.environments[name] else {

@@ -3,7 +3,7 @@ import Yams
 /// Turns policy YAML into a checked `Policy`, collecting every problem with its file:line:col.
 package enum PolicyLoader {
     static let topLevelKeys = [
-        "version", "description", "extends", "defaults", "unlisted", "approval", "tools", "environments",
+        "version", "description", "extends", "defaults", "unlisted", "approval", "tools", "environments", "audit",
     ]
     static let environmentKeys = ["tighten_only", "defaults", "unlisted", "approval", "tools"]
     static let approvalKeys = [
@@ -154,6 +154,8 @@ package enum PolicyLoader {
                 policy.approval = policy.approval.applying(approval)
             case "tools":
                 policy.rules = parseRules(value, reader: &reader)
+            case "audit":
+                parseAudit(value, into: &policy, reader: &reader)
             default:
                 reader.error("unknown key `\(key)`", at: keyNode)
             }
