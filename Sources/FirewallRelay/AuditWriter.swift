@@ -60,6 +60,11 @@ package final class AuditWriter: Sendable {
     /// Broadcast after every batch, for threads blocked in `wait(for:)`.
     private let published = NSCondition()
     private let ended = OneShot<Void>()
+    /// Told, after each batch is written, the file offset its bytes end at (`observeDurable`).
+    private let observers = Mutex<[@Sendable (Int64) -> Void]>([])
+    private let observed = Atomic<Bool>(false)
+    /// The file's device and inode, as opened.
+    package let fileIdentity: AuditFileIdentity
 
     /// Opens (creating if needed) the log at `path` for appending and starts its thread; with
     /// `syncEachBatch`, a batch is durable only after `fdatasync` (power-loss safety, `--audit-sync`).
@@ -69,6 +74,9 @@ package final class AuditWriter: Sendable {
         self.fd = fd
         self.path = path
         self.syncEachBatch = syncEachBatch
+        var status = stat()
+        fstat(fd, &status)
+        self.fileIdentity = AuditFileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
         // A previous run that died mid-line must not glue its fragment to our first record.
         if Self.endsWithoutNewline(path) {
             var newline: UInt8 = 0x0A
@@ -117,6 +125,7 @@ package final class AuditWriter: Sendable {
         }
         guard let ticket = claimed else { return enqueue(records) }
         let error = appendToFile(records)
+        if error == nil { notifyObservers() }
         publish(through: ticket, error: error, synced: nil)
         let wake = state.withLock { state -> Bool in
             state.inline = false
@@ -196,6 +205,24 @@ package final class AuditWriter: Sendable {
         await ended.valueIgnoringCancellation()
     }
 
+    /// Calls `observer` after every batch is written (synced under `syncEachBatch`) with the file offset
+    /// its bytes end at, before the batch's ticket is decided, outside every lock. The audit sinks read
+    /// up to that offset; `observer` runs on the writing thread (a session's own, or the writer's), so
+    /// it must only note the offset and wake its reader, never block.
+    package func observeDurable(_ observer: @escaping @Sendable (Int64) -> Void) {
+        observers.withLock { $0.append(observer) }
+        observed.store(true, ordering: .releasing)
+    }
+
+    /// Tells the observers where the batch just written ends. Called by the one thread that wrote it,
+    /// before another batch can start, so the offset is that batch's end.
+    private func notifyObservers() {
+        guard observed.load(ordering: .acquiring) else { return }
+        let end = lseek(fd, 0, SEEK_CUR)
+        guard end >= 0 else { return }
+        for observer in observers.withLock({ $0 }) { observer(Int64(end)) }
+    }
+
     private func resolution(of ticket: AuditTicket) -> Bool? {
         if ticket.sequence <= durable.load(ordering: .acquiring) { return true }
         if ticket.sequence >= failedFrom.load(ordering: .acquiring) { return false }
@@ -230,6 +257,7 @@ package final class AuditWriter: Sendable {
             case .write(let records, let through, let sync):
                 var error = records.isEmpty ? nil : appendToFile(records)
                 if error == nil, sync != nil, fsync(fd) != 0 { error = POSIXError(errno) }
+                if error == nil, !records.isEmpty { notifyObservers() }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: sync)
             case .exit:
                 Posix.close(fd)

@@ -24,6 +24,10 @@ package struct ProxyConfiguration: Sendable {
     package var maxHeldCalls: Int
     /// Environment variables the server must not inherit (the webhook's shared secret).
     package var withheldEnvironment: Set<String> = []
+    /// Where the audit log is shipped besides its file (`--audit-sink`, `audit.sinks`).
+    package var auditSinks: [ConfiguredAuditSink] = []
+    /// How long the sinks get to deliver what is pending when the session ends (`--audit-sink-drain`).
+    package var auditSinkDrain: Duration = .seconds(10)
 
     package init(
         serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil,

@@ -14,6 +14,8 @@ package struct ProxySession: Sendable {
     package static let version = "0.1.0"
 
     package let audit: AuditWriter
+    /// The audit sinks, nil when there are none.
+    package let sinks: AuditSinksService?
     package let approvals: ApprovalCoordinator
     package let client: StdioClientTransport
     package let upstream: ChildUpstream
@@ -26,6 +28,8 @@ package struct ProxySession: Sendable {
         clientInput: Int32 = 0, clientOutput: Int32 = 1
     ) async throws -> ProxySession {
         let audit = try AuditWriter(path: configuration.auditPath, syncEachBatch: configuration.auditSync)
+        let inbox = SessionInbox()
+        let sinks = try await openSinks(configuration, audit: audit, inbox: inbox, logger: logger)
         var encoder = AuditRecordEncoder(sessionID: UUID().uuidString.lowercased())
         var start = AuditEvent.SessionStart(
             proxyVersion: version, pid: Int(getpid()), serverArgv: configuration.serverArgv,
@@ -36,6 +40,7 @@ package struct ProxySession: Sendable {
         start.environmentSource = configuration.environmentSource
         guard await audit.durable(audit.enqueue([encoder.encode(.sessionStart(start), time: Posix.now())])) else {
             let failure = audit.failure ?? "audit log \(configuration.auditPath) cannot be written"
+            sinks?.discard()
             await audit.close()
             throw AuditLogError(message: failure)
         }
@@ -44,6 +49,7 @@ package struct ProxySession: Sendable {
             let end = AuditEvent.sessionEnd(
                 .init(reason: reason, serverExit: serverExit, counts: [], durationMilliseconds: 0))
             _ = await audit.durable(audit.enqueue([encoder.encode(end, time: Posix.now())]))
+            sinks?.discard()
             await audit.close()
         }
         let child: ChildProcess
@@ -57,7 +63,6 @@ package struct ProxySession: Sendable {
         }
         logger.info(
             "server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
-        let inbox = SessionInbox()
         let approvals = ApprovalCoordinator(channels: channels)
         let toServer: DescriptorWriter
         let toClient: DescriptorWriter
@@ -96,7 +101,7 @@ package struct ProxySession: Sendable {
             approvals: approvals, logger: logger)
         let links = SessionLinks()
         return ProxySession(
-            audit: audit, approvals: approvals,
+            audit: audit, sinks: sinks, approvals: approvals,
             client: StdioClientTransport(
                 writer: toClient, reader: clientReader, loop: loop, links: links, grace: configuration.gracePeriod,
                 maxMessageBytes: configuration.maxMessageBytes, logger: logger),
@@ -109,10 +114,30 @@ package struct ProxySession: Sendable {
     /// The session's services in start order. The session ending (the relay returning) shuts the group
     /// down; the others run until told to stop, so they stop one after another, in reverse.
     package var services: [ServiceGroupConfiguration.ServiceConfiguration] {
-        [
-            .init(service: audit), .init(service: approvals), .init(service: client), .init(service: upstream),
+        // The sinks stop after the session's services, once its last record is queued, and before the
+        // writer closes the file.
+        [.init(service: audit)] + (sinks.map { [.init(service: $0)] } ?? []) + [
+            .init(service: approvals), .init(service: client), .init(service: upstream),
             .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
+    }
+
+    /// Sets up the sinks before `session_start` is written, so they see every record of this run; a
+    /// failing `on_sink_failure: deny` sink reaches the session as an event. Closes the log and throws
+    /// when a sink cannot work at all.
+    private static func openSinks(
+        _ configuration: ProxyConfiguration, audit: AuditWriter, inbox: SessionInbox, logger: Logger
+    ) async throws(AuditLogError) -> AuditSinksService? {
+        guard !configuration.auditSinks.isEmpty else { return nil }
+        let health = AuditSinkHealth { message in inbox.post(.auditSinkFailing(message: message)) }
+        do {
+            return try await AuditSinksService.open(
+                configuration.auditSinks, writer: audit, logPath: configuration.auditPath,
+                drain: configuration.auditSinkDrain, health: health, logger: logger)
+        } catch {
+            await audit.close()
+            throw AuditLogError(message: error.message)
+        }
     }
 
     /// How the session ended, once its services have returned.
