@@ -17,6 +17,7 @@ package struct MCPFirewallCommand: AsyncParsableCommand {
         version: BuildInfo.versionText,
         subcommands: [
             ProxyCommand.self, ApproverCommand.self, PolicyCommand.self, TestCommand.self, ReportCommand.self,
+            AuditCommand.self,
             DemoCommand.self,
             ExampleServerCommand.self,
         ]

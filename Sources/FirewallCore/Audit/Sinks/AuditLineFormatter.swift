@@ -101,7 +101,7 @@ package struct AuditLineFormatter: Sendable {
         }
         if let outcome = Self.text(record["approval"]?["outcome"]) { text += " (\(outcome))" }
         if let file = Self.text(record["rule"]?["file"]), let line = Self.text(record["rule"]?["line"]) {
-            text += " rule \(file):\(line)"
+            text += " (rule \(file):\(line))"
         }
         if let reason = Self.text(record["reason"]) { text += ": \(ApprovalSummary.middleCut(reason, limit: 160))" }
         return text
