@@ -122,6 +122,7 @@ let package = Package(
             dependencies: [
                 "FirewallRelay", "FirewallCore", "FirewallTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Helpers the test targets share: temporary folders, the in-process relay harness, scripted
