@@ -58,6 +58,14 @@ package final class AuditSinksService: Service, Sendable {
         for runner in runners { runner.discard() }
     }
 
+    /// Waits until everything queued on the writer is written, then tells the runners that nothing
+    /// more comes: each returns once it has delivered what is there. At shutdown every record of the
+    /// session is queued.
+    package func writerFinished() async {
+        _ = await writer.durable(writer.issuedTicket)
+        durable.finish()
+    }
+
     package func run() async {
         await withTaskGroup(of: Void.self) { group in
             let shipped = OneShot<Void>()
@@ -73,9 +81,7 @@ package final class AuditSinksService: Service, Sendable {
                 group.cancelAll()
                 return
             }
-            // Every record of the session is queued by now: wait until the writer has written them.
-            _ = await writer.durable(writer.issuedTicket)
-            durable.finish()
+            await writerFinished()
             let inTime = await withTaskGroup(of: Bool.self) { race in
                 race.addTask { await shipped.value() != nil }
                 race.addTask { [drain] in (try? await Task.sleep(for: drain)) == nil }
