@@ -41,6 +41,14 @@ struct PolicySchemaTests {
         #expect(Self.words(definitions?["channel"]) == ApprovalSettings.Channel.allCases.map(\.rawValue))
         #expect(Self.keys(definitions?["defaults"]?["properties"]) == Set(ToolClass.allCases.map(\.rawValue)))
         #expect(Self.keys(definitions?["unlisted"]?["properties"]) == ["class", "decision"])
+        #expect(Self.keys(definitions?["audit"]?["properties"]) == Set(PolicyLoader.auditKeys))
+        #expect(Self.keys(definitions?["httpSink"]?["properties"]) == Set(PolicyLoader.httpSinkKeys))
+        #expect(Self.keys(definitions?["stderrSink"]?["properties"]) == Set(PolicyLoader.stderrSinkKeys))
+        #expect(
+            Self.words(definitions?["onSinkFailure"]) == AuditSinkSettings.OnFailure.allCases.map(\.rawValue))
+        #expect(
+            Self.words(definitions?["httpSink"]?["properties"]?["format"])
+                == AuditSinkSettings.BodyFormat.allCases.map(\.rawValue))
     }
 
     @Test func enumerationsAreTheLoadersWords() throws {
