@@ -13,7 +13,8 @@ struct AuditLineBatchTests {
         #expect(batch.end == 100 + Int64(complete.count))
         #expect(batch.first == AuditRecordKey(session: AuditSinkSamples.session, seq: 1))
         #expect(batch.last == AuditRecordKey(session: AuditSinkSamples.session, seq: 2))
-        #expect(AuditLineBatch.cut(Array(#"{"v":1,"seq":3"#.utf8)[...], at: 0, in: file, maxRecords: 1, maxBytes: 9) == nil)
+        #expect(
+            AuditLineBatch.cut(Array(#"{"v":1,"seq":3"#.utf8)[...], at: 0, in: file, maxRecords: 1, maxBytes: 9) == nil)
     }
 
     @Test func theIdempotencyKeyNamesTheFileAndTheByteRange() throws {
@@ -32,7 +33,8 @@ struct AuditLineBatchTests {
         var seen: [String] = []
         while offset < log.count {
             let batch = try #require(
-                AuditLineBatch.cut(log[offset...], at: Int64(offset), in: file, maxRecords: maxRecords, maxBytes: maxBytes))
+                AuditLineBatch.cut(
+                    log[offset...], at: Int64(offset), in: file, maxRecords: maxRecords, maxBytes: maxBytes))
             #expect(batch.start == Int64(offset))
             #expect(batch.lineEnds.count <= maxRecords)
             #expect(batch.bytes.count <= maxBytes || batch.lineEnds.count == 1)

@@ -33,7 +33,8 @@ struct AuditSinkBackoffTests {
         (400, "rejected"), (401, "rejected"), (404, "rejected"), (410, "rejected"), (302, "rejected"),
     ])
     func statusesAreDeliveredRetriedOrRejected(status: Int, expected: String) {
-        let outcome = AuditSinkDelivery.classify(status: status, retryAfter: nil, body: Array("no\u{1B}[31m".utf8), now: 0)
+        let outcome = AuditSinkDelivery.classify(
+            status: status, retryAfter: nil, body: Array("no\u{1B}[31m".utf8), now: 0)
         switch outcome {
         case .delivered: #expect(expected == "delivered")
         case .retry(let reason, _):

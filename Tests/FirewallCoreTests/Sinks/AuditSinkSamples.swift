@@ -26,7 +26,8 @@ enum AuditSinkSamples {
         #""call":2,"id":5,"era":"legacy","tool":"delete_employee","arguments":{},"class":"sensitive","policy_decision":"deny","decision":"deny","decision_source":"class_default","matched_rules":[],"reason":"sensitive tools default to deny","tags":[],"decided_by":{"kind":"policy","channel":"policy"}"#
     )
     static let result = line(
-        5, "result", #""call":1,"id":4,"tool":"update_salary","outcome":"tool_error","is_error":true,"duration_ms":12.6"#)
+        5, "result",
+        #""call":1,"id":4,"tool":"update_salary","outcome":"tool_error","is_error":true,"duration_ms":12.6"#)
     static let listed = line(6, "tools_listed", #""tools":["a","b"],"hidden":["b"],"unmatched_rules":[]"#)
     static let end = line(7, "session_end", #""reason":"client closed its input","counts":{},"duration_ms":900.1"#)
 

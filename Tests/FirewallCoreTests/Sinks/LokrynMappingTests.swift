@@ -47,7 +47,8 @@ struct LokrynMappingTests {
         #expect(request["server_version"]?.stringValue == "0.3")
         #expect(request["severity"]?.stringValue == "SEVERITY_INFO")
         #expect(request["ocsf_class_uid"] == .number("6003"))
-        #expect(request["message"]?.stringValue == "allow update_salary (decided by alice): Salary changes are approved")
+        #expect(
+            request["message"]?.stringValue == "allow update_salary (decided by alice): Salary changes are approved")
     }
 
     @Test func durationsAreWholeMilliseconds() throws {

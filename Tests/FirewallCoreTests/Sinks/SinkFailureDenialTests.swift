@@ -4,7 +4,8 @@ import Testing
 
 /// `on_sink_failure: deny`: while a sink fails, calls the policy would run are denied naming it.
 struct SinkFailureDenialTests {
-    static let failing = "audit sink `siem` cannot deliver (the collector answered 400: bad schema); the policy says on_sink_failure: deny"
+    static let failing =
+        "audit sink `siem` cannot deliver (the collector answered 400: bad schema); the policy says on_sink_failure: deny"
 
     @Test func callsAreDeniedNamingTheSinkUntilItDeliversAgain() throws {
         var relay = try RelayMachineDriver(policy: Wire.policy)
