@@ -22,7 +22,10 @@ package final class HTTPAuditSink: AuditSink {
     private let secret: [UInt8]
     private let headers: [(name: String, value: String)]
     private let timeout: Duration
-    private let client: HTTPClient
+    private let configuration: HTTPClient.Configuration
+    /// Made at the first delivery and shut down by `finish`, so a sink that never runs (the proxy did
+    /// not start) holds no client that would have to be shut down.
+    private let client = Mutex<HTTPClient?>(nil)
     private let mapping = Mutex(LokrynMapping())
     private let logger: Logger
     private let clock: @Sendable () -> Double
@@ -67,7 +70,16 @@ package final class HTTPAuditSink: AuditSink {
         configuration.timeout = .init(
             connect: .milliseconds(Int64(min(http.timeout, .seconds(10)).milliseconds)),
             read: .milliseconds(Int64(http.timeout.milliseconds)))
-        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.configuration = configuration
+    }
+
+    private func httpClient() -> HTTPClient {
+        client.withLock { client in
+            if let client { return client }
+            let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            client = made
+            return made
+        }
     }
 
     /// The request body for `batch`, nil when nothing in it is to be sent (lokryn: no line is a record).
@@ -113,7 +125,7 @@ package final class HTTPAuditSink: AuditSink {
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout.milliseconds)))
+            let response = try await httpClient().execute(request, timeout: .milliseconds(Int64(timeout.milliseconds)))
             let answer: [UInt8]
             do {
                 answer = Array(buffer: try await response.body.collect(upTo: 4096))
@@ -129,7 +141,11 @@ package final class HTTPAuditSink: AuditSink {
     }
 
     package func finish() async {
-        try? await client.shutdown()
+        let made = client.withLock { client -> HTTPClient? in
+            defer { client = nil }
+            return client
+        }
+        try? await made?.shutdown()
     }
 
     private static func describe(_ error: any Error) -> String {
