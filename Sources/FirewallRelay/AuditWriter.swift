@@ -61,7 +61,7 @@ package final class AuditWriter: Sendable {
     private let published = NSCondition()
     private let ended = OneShot<Void>()
     /// Told, after each batch is written, the file offset its bytes end at (`observeDurable`).
-    private let observers = Mutex<[@Sendable (Int64) -> Void]>([])
+    private let observers = Mutex<[@Sendable (AuditFileIdentity, Int64) -> Void]>([])
     private let observed = Atomic<Bool>(false)
     /// The file's device and inode, as opened.
     package let fileIdentity: AuditFileIdentity
@@ -205,11 +205,12 @@ package final class AuditWriter: Sendable {
         await ended.valueIgnoringCancellation()
     }
 
-    /// Calls `observer` after every batch is written (synced under `syncEachBatch`) with the file offset
-    /// its bytes end at, before the batch's ticket is decided, outside every lock. The audit sinks read
-    /// up to that offset; `observer` runs on the writing thread (a session's own, or the writer's), so
-    /// it must only note the offset and wake its reader, never block.
-    package func observeDurable(_ observer: @escaping @Sendable (Int64) -> Void) {
+    /// Calls `observer` after every batch is written (synced under `syncEachBatch`) with the file and the
+    /// offset its bytes end at, before the batch's ticket is decided, outside every lock. The audit sinks
+    /// read up to that offset (a writer that moves to another file names it, and they follow); `observer`
+    /// runs on the writing thread (a session's own, or the writer's), so it must only note the offset and
+    /// wake its reader, never block.
+    package func observeDurable(_ observer: @escaping @Sendable (AuditFileIdentity, Int64) -> Void) {
         observers.withLock { $0.append(observer) }
         observed.store(true, ordering: .releasing)
     }
@@ -220,7 +221,7 @@ package final class AuditWriter: Sendable {
         guard observed.load(ordering: .acquiring) else { return }
         let end = lseek(fd, 0, SEEK_CUR)
         guard end >= 0 else { return }
-        for observer in observers.withLock({ $0 }) { observer(Int64(end)) }
+        for observer in observers.withLock({ $0 }) { observer(fileIdentity, Int64(end)) }
     }
 
     private func resolution(of ticket: AuditTicket) -> Bool? {

@@ -29,8 +29,8 @@ struct AuditSinkRunnerTests {
         health: AuditSinkHealth? = nil, write: (AuditWriter) async -> Void
     ) async throws {
         let writer = try AuditWriter(path: path)
-        let durable = AuditDurableOffset(offset: try AuditLogFile(path: path).size())
-        writer.observeDurable { durable.advance(to: $0) }
+        let durable = AuditDurableOffset(file: writer.fileIdentity, offset: try AuditLogFile(path: path).size())
+        writer.observeDurable { file, offset in durable.advance(file: file, to: offset) }
         let runner = AuditSinkRunner(
             sink: sink, settings: settings, logPath: path, durable: durable, health: health, backoff: fast,
             logger: Logger(label: "test"))
@@ -82,7 +82,7 @@ struct AuditSinkRunnerTests {
         let path = try TemporaryFolder.make() + "/audit.jsonl"
         _ = FileManager.default.createFile(atPath: path, contents: Data(Self.line(1).utf8))
         let file = try AuditLogFile(path: path)
-        let durable = AuditDurableOffset(offset: file.size())
+        let durable = AuditDurableOffset(file: file.identity, offset: file.size())
         let sink = RecordingAuditSink()
         let runner = AuditSinkRunner(
             sink: sink, settings: Self.settings(), logPath: path, durable: durable, health: nil, backoff: Self.fast,
@@ -93,10 +93,10 @@ struct AuditSinkRunnerTests {
         handle.seekToEndOfFile()
         let second = Array(Self.line(2).utf8)
         handle.write(Data(second.prefix(20)))
-        durable.advance(to: file.size())
+        durable.advance(file: file.identity, to: file.size())
         handle.write(Data(second.dropFirst(20)))
         try handle.close()
-        durable.advance(to: file.size())
+        durable.advance(file: file.identity, to: file.size())
         durable.finish()
         await shipped
         #expect(sink.deliveredLines == [Self.line(1), Self.line(2)])
@@ -107,7 +107,7 @@ struct AuditSinkRunnerTests {
         let path = try TemporaryFolder.make() + "/audit.jsonl"
         _ = FileManager.default.createFile(atPath: path, contents: Data((Self.line(1) + #"{"v":1,"seq":2"#).utf8))
         let file = try AuditLogFile(path: path)
-        let durable = AuditDurableOffset(offset: file.size())
+        let durable = AuditDurableOffset(file: file.identity, offset: file.size())
         let sink = RecordingAuditSink()
         let runner = AuditSinkRunner(
             sink: sink, settings: Self.settings(), logPath: path, durable: durable, health: nil, backoff: Self.fast,
@@ -156,7 +156,8 @@ struct AuditSinkRunnerTests {
             return .retry(reason: "down", after: nil)
         }
         let runner = AuditSinkRunner(
-            sink: refusing, settings: Self.settings(), logPath: path, durable: AuditDurableOffset(offset: file.size()),
+            sink: refusing, settings: Self.settings(), logPath: path,
+            durable: AuditDurableOffset(file: file.identity, offset: file.size()),
             health: nil, backoff: Self.fast, logger: Logger(label: "test"))
         try await runner.prepare(writer: file.identity)
         await withTaskGroup(of: Void.self) { group in
@@ -205,7 +206,7 @@ struct AuditSinkRunnerTests {
         let held = try #require(try AuditSinkCursorFile(logPath: path, sinkName: "test").lock())
         defer { close(held) }
         let file = try AuditLogFile(path: path)
-        let durable = AuditDurableOffset(offset: file.size())
+        let durable = AuditDurableOffset(file: file.identity, offset: file.size())
         let sink = RecordingAuditSink()
         let runner = AuditSinkRunner(
             sink: sink, settings: Self.settings(), logPath: path, durable: durable, health: nil, backoff: Self.fast,
@@ -214,5 +215,35 @@ struct AuditSinkRunnerTests {
         durable.finish()
         await runner.run()
         #expect(sink.tried.isEmpty)
+    }
+
+    @Test func aWriterThatMovesToANewFileIsFollowedAfterTheOldOneIsFinished() async throws {
+        let folder = try TemporaryFolder.make()
+        let path = folder + "/audit.jsonl"
+        _ = FileManager.default.createFile(atPath: path, contents: Data(Self.line(1).utf8))
+        let first = try AuditLogFile(path: path)
+        let durable = AuditDurableOffset(file: first.identity, offset: 0)
+        let sink = RecordingAuditSink()
+        let runner = AuditSinkRunner(
+            sink: sink, settings: Self.settings(), logPath: path, durable: durable, health: nil, backoff: Self.fast,
+            logger: Logger(label: "test"))
+        try await runner.prepare(writer: first.identity)
+        async let shipped: Void = runner.run()
+        durable.advance(file: first.identity, to: first.size())
+        // The writer's own rotation: the rest of the old file, a rename, a new file at the path.
+        let old = try #require(FileHandle(forWritingAtPath: path))
+        old.seekToEndOfFile()
+        old.write(Data(Self.line(2).utf8))
+        try old.close()
+        durable.advance(file: first.identity, to: first.size())
+        try FileManager.default.moveItem(atPath: path, toPath: folder + "/audit.jsonl.1")
+        _ = FileManager.default.createFile(atPath: path, contents: Data(Self.line(3).utf8))
+        let second = try AuditLogFile(path: path)
+        durable.advance(file: second.identity, to: second.size())
+        durable.finish()
+        await shipped
+        #expect(sink.deliveredLines == (1...3).map { Self.line($0) })
+        let cursor = try #require(try AuditSinkCursorFile(logPath: path, sinkName: "test").load())
+        #expect(cursor.file == second.identity)
     }
 }

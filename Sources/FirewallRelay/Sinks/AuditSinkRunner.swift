@@ -84,7 +84,7 @@ package final class AuditSinkRunner: Sendable {
             throw AuditSinkError("the audit log \(logPath) was replaced while the proxy opened it; start again")
         }
         guard settings.resumes else {
-            return Plan(segments: [Segment(file: live, offset: durable.current)], cursor: nil, lock: nil)
+            return Plan(segments: [Segment(file: live, offset: durable.current.offset)], cursor: nil, lock: nil)
         }
         guard let lock = try cursorFile.lock() else {
             logger.notice(
@@ -150,38 +150,65 @@ package final class AuditSinkRunner: Sendable {
     private func shipAll() async {
         guard let plan = plan.withLock({ $0 }) else { return }
         var cursor = plan.cursor
-        for segment in plan.segments {
-            guard await ship(segment, cursor: &cursor) else {
+        var segments = plan.segments[...]
+        while let segment = segments.popFirst() {
+            switch await ship(segment, cursor: &cursor) {
+            case .done:
+                continue
+            case .next(let following):
+                segments.insert(following, at: segments.startIndex)
+            case .cancelled:
                 reportUndelivered(segment.file, cursor: cursor)
                 return
             }
         }
     }
 
-    /// Ships one segment; false when cancelled before it was done.
-    private func ship(_ segment: Segment, cursor: inout AuditSinkCursor?) async -> Bool {
+    /// How shipping a segment ended.
+    enum SegmentEnd {
+        case done
+        /// The writer moved to another file (rotation): ship that one next, from its start.
+        case next(Segment)
+        case cancelled
+    }
+
+    /// Ships one segment.
+    private func ship(_ segment: Segment, cursor: inout AuditSinkCursor?) async -> SegmentEnd {
         var offset = segment.offset
         var exactEnd = segment.pendingEnd
         let file = segment.file
         let (maxRecords, maxBytes) = (settings.batchRecords, settings.batchBytes)
         while !Task.isCancelled {
-            let limit = segment.end ?? durable.current
+            let position: AuditDurableOffset.Position =
+                segment.end.map { .left(final: $0, next: file.identity) }
+                ?? durable.position(of: file.identity)
+            let limit: Int64
+            switch position {
+            case .writing(let written): limit = written
+            case .left(let final, _): limit = final
+            case .unknown: limit = 0
+            }
             let batch =
                 offset < limit
                 ? await worker.run { [exactEnd, offset] in
                     file.batch(at: offset, limit: limit, exactEnd: exactEnd, maxRecords: maxRecords, maxBytes: maxBytes)
                 } : nil
             guard let batch else {
-                if let end = segment.end {
-                    if offset < end {
+                if case .left(let final, let next) = position {
+                    if offset < final {
                         logger.warning(
-                            "the rotated audit log ends in a line cut short (\(end - offset) bytes); it is not shipped",
+                            "the rotated audit log ends in a line cut short (\(final - offset) bytes); it is not shipped",
                             metadata: ["audit.rotated": "\(file.path)"])
                     }
-                    return true
+                    guard segment.end == nil else { return .done }
+                    // The writer went on in another file: follow it there.
+                    guard let following = await open(next) else { return .done }
+                    return .next(Segment(file: following, offset: 0))
                 }
                 // Nothing complete yet (or a torn line waits for its newline): wait for the writer.
-                guard await durable.wait(beyond: limit) != nil else { return !Task.isCancelled }
+                guard await durable.wait(beyond: limit, in: file.identity) else {
+                    return Task.isCancelled ? .cancelled : .done
+                }
                 continue
             }
             exactEnd = nil
@@ -192,7 +219,7 @@ package final class AuditSinkRunner: Sendable {
                 pending.pendingEnd = batch.end
                 await save(pending)
             }
-            guard await deliver(batch) else { return false }
+            guard await deliver(batch) else { return .cancelled }
             if cursor != nil {
                 let next = AuditSinkCursor(file: batch.file, offset: batch.end, last: .init(of: batch))
                 cursor = next
@@ -200,7 +227,24 @@ package final class AuditSinkRunner: Sendable {
             }
             offset = batch.end
         }
-        return false
+        return .cancelled
+    }
+
+    /// The file the writer moved to, found by its identity at the log's path or in its folder.
+    private func open(_ identity: AuditFileIdentity) async -> AuditLogFile? {
+        let found = await worker.run { [logPath] () -> AuditLogFile? in
+            if let atPath = try? AuditLogFile(path: logPath), atPath.identity == identity { return atPath }
+            let folder = logPath.lastIndex(of: "/").map { String(logPath[..<$0]) } ?? "."
+            return AuditLogFile.find(identity, in: folder.isEmpty ? "/" : folder).flatMap {
+                try? AuditLogFile(path: $0)
+            }
+        }
+        if found == nil {
+            logger.error(
+                "the audit log the writer moved to (file \(identity)) cannot be found; this run ships no more of it",
+                metadata: ["audit.path": "\(logPath)"])
+        }
+        return found
     }
 
     private func save(_ cursor: AuditSinkCursor) async {

@@ -33,8 +33,8 @@ package final class AuditSinksService: Service, Sendable {
         let worker = BlockingWorker(name: "mcp-firewall.sinks-open")
         let size = await worker.run { (try? AuditLogFile(path: logPath))?.size() ?? 0 }
         worker.close()
-        let durable = AuditDurableOffset(offset: size)
-        writer.observeDurable { durable.advance(to: $0) }
+        let durable = AuditDurableOffset(file: writer.fileIdentity, offset: size)
+        writer.observeDurable { file, offset in durable.advance(file: file, to: offset) }
         var runners: [AuditSinkRunner] = []
         for configured in sinks {
             let settings = configured.settings
