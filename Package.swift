@@ -35,6 +35,7 @@ let package = Package(
                 "FirewallReport",
                 "FirewallHTTP",
                 "FirewallWebhook",
+                "FirewallAuditSinks",
                 "ExampleServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -86,6 +87,22 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Audit sinks with heavy dependencies (the HTTP collector's client), out of the relay's build.
+        .target(
+            name: "FirewallAuditSinks",
+            dependencies: [
+                "FirewallCore", "FirewallRelay", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "FirewallAuditSinksTests",
+            dependencies: [
+                "FirewallAuditSinks", "FirewallRelay", "FirewallCore", "FirewallTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "FirewallWebhookTests",
             dependencies: ["FirewallWebhook", "FirewallRelay", "FirewallCore", "FirewallTestSupport"]
@@ -106,6 +123,7 @@ let package = Package(
             dependencies: [
                 "FirewallRelay", "FirewallCore", "FirewallTestSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Helpers the test targets share: temporary folders, the in-process relay harness, scripted

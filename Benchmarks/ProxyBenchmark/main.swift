@@ -3,6 +3,8 @@
 //   for p in mcp-firewall-bench mcp-firewall example-hr-server; do swift build -c release --product $p; done
 //   .build/release/mcp-firewall-bench [--calls 5000] [--pipelined-calls 20000] [--in-flight 64] [--large-mb 10]
 //       [--adversarial-mb 1] [--echo-calls 20000] [--soak-calls 100000] [--echo-only]
+//   BENCH_AUDIT_SINK=http://127.0.0.1:PORT/ MCP_FIREWALL_AUDIT_SINK_SECRET=… .build/release/mcp-firewall-bench …
+//       (the proxied runs with an audit sink shipping to a local collector)
 //   .build/release/mcp-firewall-bench adversarial [MB]    # only the adversarial frames
 //   .build/release/mcp-firewall-bench echo-server [--result-bytes N]    # the fast server the second table uses
 //   .build/release/mcp-firewall-bench redaction    # audit redaction's cost on payloads with and without secrets
@@ -102,8 +104,10 @@ func proxyCommand(audit: String) -> [String] {
         // Errors only: the policy names the HR server's tools, which the echo server does not list, and
         // nobody answers confirmations here; both warnings are true and beside the point of a benchmark.
         products + "/mcp-firewall", "proxy", "--policy", policyPath, "--audit", audit, "--no-terminal",
-        "--log-level", "error", "--",
+        "--log-level", "error",
     ]
+        // BENCH_AUDIT_SINK=URL|stderr: the same runs with an audit sink on (its key in the environment).
+        + (ProcessInfo.processInfo.environment["BENCH_AUDIT_SINK"].map { ["--audit-sink", $0] } ?? []) + ["--"]
 }
 let proxied =
     proxyCommand(audit: ProcessInfo.processInfo.environment["BENCH_AUDIT"] ?? (workFolder + "/audit.jsonl")) + server

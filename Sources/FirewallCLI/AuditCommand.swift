@@ -4,7 +4,9 @@ import ArgumentParser
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
-        abstract: "Verify audit logs and manage the keys that sign them.",
-        subcommands: [AuditVerifyCommand.self, AuditKeygenCommand.self, AuditSealCommand.self]
+        abstract: "Verify, follow and seal audit logs, and manage the keys that sign them.",
+        subcommands: [
+            AuditVerifyCommand.self, AuditTailCommand.self, AuditSealCommand.self, AuditKeygenCommand.self,
+        ]
     )
 }

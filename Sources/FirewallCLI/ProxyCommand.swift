@@ -93,6 +93,21 @@ struct ProxyCommand: AsyncParsableCommand {
             "At most this many seconds between a record and the checkpoint that covers it.", valueName: "SECONDS"))
     var auditCheckpointSeconds: Double = 60
 
+    @Option(
+        name: .customLong("audit-sink"),
+        help: ArgumentHelp(
+            "Also ship the audit log here: `stderr` (readable lines), or an https:// collector (NDJSON, HMAC-signed with $MCP_FIREWALL_AUDIT_SINK_SECRET; http:// only to the loopback). Repeatable.",
+            discussion:
+                "Adds to the policy's `audit.sinks`, which sets the rest (headers, `format: lokryn`, `on_sink_failure`). Sinks read the audit file and never delay a call.",
+            valueName: "stderr|URL"))
+    var auditSinks: [String] = []
+
+    @Option(
+        help:
+            "Seconds the audit sinks get to deliver what is pending when the session ends; the rest goes with the next run."
+    )
+    var auditSinkDrain: Double = 10
+
     @Option(help: "Seconds the server gets to exit after its stdin closes, and again after SIGTERM.")
     var gracePeriod: Double = 2
 
@@ -144,6 +159,16 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         guard gracePeriod > 0, gracePeriod <= 600 else {
             throw ValidationError("--grace-period must be more than 0 and at most 600 seconds")
+        }
+        guard auditSinkDrain >= 0, auditSinkDrain <= 3600 else {
+            throw ValidationError("--audit-sink-drain must be between 0 and 3600 seconds")
+        }
+        for spec in auditSinks {
+            do {
+                _ = try AuditSinkSettings(spec: spec)
+            } catch {
+                throw ValidationError("--audit-sink: \(error)")
+            }
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("unknown --log-level `\(logLevel)`")
@@ -208,6 +233,10 @@ struct ProxyCommand: AsyncParsableCommand {
             .union(RedactionSetup.withheldEnvironment(loaded.audit.redaction))
         do {
             configuration.redactor = try RedactionSetup.redactor(loaded.audit.redaction, environment: environment)
+            let sinks = try AuditSinkSetup.settings(policy: loaded.auditSinks, flags: auditSinks)
+            configuration.auditSinks = try AuditSinkSetup.sinks(sinks, environment: environment, logger: logger)
+            configuration.withheldEnvironment.formUnion(AuditSinkSetup.withheldEnvironment(sinks))
+            configuration.auditSinkDrain = .milliseconds(Int64(auditSinkDrain * 1000))
         } catch {
             StandardError.write("mcp-firewall: refusing to start: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)

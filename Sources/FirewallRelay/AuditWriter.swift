@@ -90,6 +90,13 @@ package final class AuditWriter: Sendable {
     /// Broadcast after every batch, for threads blocked in `wait(for:)`.
     private let published = NSCondition()
     private let ended = OneShot<Void>()
+    /// Told, after each batch is written, the file offset its bytes end at (`observeDurable`).
+    private let observers = Mutex<[@Sendable (AuditFileIdentity, Int64) -> Void]>([])
+    private let observed = Atomic<Bool>(false)
+    /// The open file's device and inode; a rotation replaces it (on the writer's thread).
+    private let identity: Mutex<AuditFileIdentity>
+    /// The open file's device and inode.
+    package var fileIdentity: AuditFileIdentity { identity.withLock { $0 } }
 
     /// Opens (creating if needed) the log at `path` for appending and starts its thread. `sync` says
     /// which batches are durable only after `fdatasync` (power-loss safety, `--audit-sync`).
@@ -98,9 +105,11 @@ package final class AuditWriter: Sendable {
         guard fd >= 0 else { throw AuditLogError(message: "cannot open audit log \(path): \(Posix.errorText(errno))") }
         self.descriptor = Atomic(fd)
         var status = stat()
-        self.writtenSize = Atomic(fstat(fd, &status) == 0 ? Int(status.st_size) : 0)
+        let known = fstat(fd, &status) == 0
+        self.writtenSize = Atomic(known ? Int(status.st_size) : 0)
         self.path = path
         self.syncMode = sync
+        self.identity = Mutex(AuditFileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)))
         // A previous run that died mid-line must not glue its fragment to our first record.
         if Self.endsWithoutNewline(path) {
             var newline: UInt8 = 0x0A
@@ -151,6 +160,7 @@ package final class AuditWriter: Sendable {
         }
         guard let ticket = claimed else { return enqueue(records, decisive: decisive) }
         let error = appendToFile(records, dataSync: syncMode.syncs(decisive: decisive))
+        if error == nil { notifyObservers() }
         publish(through: ticket, error: error, synced: nil)
         let wake = state.withLock { state -> Bool in
             state.inline = false
@@ -246,6 +256,28 @@ package final class AuditWriter: Sendable {
         await ended.valueIgnoringCancellation()
     }
 
+    /// Calls `observer` after every batch is written (synced under `syncEachBatch`) with the file and the
+    /// offset its bytes end at, before the batch's ticket is decided, outside every lock. The audit sinks
+    /// read up to that offset (a writer that moves to another file names it, and they follow); `observer`
+    /// runs on the writing thread (a session's own, or the writer's), so it must only note the offset and
+    /// wake its reader, never block.
+    package func observeDurable(_ observer: @escaping @Sendable (AuditFileIdentity, Int64) -> Void) {
+        observers.withLock { $0.append(observer) }
+        observed.store(true, ordering: .releasing)
+    }
+
+    /// Tells the observers where the batch just written ends. Called by the one thread that wrote it,
+    /// before another batch can start, so the offset is that batch's end.
+    /// `end` is given after a reopen (nothing written through the new descriptor yet).
+    private func notifyObservers(end given: Int? = nil) {
+        guard observed.load(ordering: .acquiring) else { return }
+        // O_APPEND: after a write the descriptor's offset is the file's end, other writers' bytes included.
+        let end = given.map { off_t($0) } ?? lseek(fd, 0, SEEK_CUR)
+        guard end >= 0 else { return }
+        let file = fileIdentity
+        for observer in observers.withLock({ $0 }) { observer(file, Int64(end)) }
+    }
+
     private func resolution(of ticket: AuditTicket) -> Bool? {
         if ticket.sequence <= durable.load(ordering: .acquiring) { return true }
         if ticket.sequence >= failedFrom.load(ordering: .acquiring) { return false }
@@ -291,10 +323,14 @@ package final class AuditWriter: Sendable {
             case .write(let records, let through, let dataSync, let sync):
                 var error = records.isEmpty ? nil : appendToFile(records, dataSync: dataSync)
                 if error == nil, sync != nil, fsync(fd) != 0 { error = POSIXError(errno) }
+                if error == nil, !records.isEmpty { notifyObservers() }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: sync)
             case .rotate(let records, let through, let archive):
                 var error = records.isEmpty ? nil : appendToFile(records, dataSync: true)
+                if error == nil, !records.isEmpty { notifyObservers() }
                 if error == nil { error = reopen(archivingTo: archive) }
+                // Sinks move on to the new file at once, without waiting for its first batch.
+                if error == nil { notifyObservers(end: writtenSize.load(ordering: .relaxed)) }
                 publish(through: records.isEmpty ? nil : through, error: error, synced: nil)
             case .exit:
                 Posix.close(fd)
@@ -314,7 +350,11 @@ package final class AuditWriter: Sendable {
         let old = descriptor.exchange(fresh, ordering: .acquiringAndReleasing)
         Posix.close(old)
         var status = stat()
-        writtenSize.store(fstat(fresh, &status) == 0 ? Int(status.st_size) : 0, ordering: .relaxed)
+        let known = fstat(fresh, &status) == 0
+        writtenSize.store(known ? Int(status.st_size) : 0, ordering: .relaxed)
+        if known {
+            identity.withLock { $0 = AuditFileIdentity(device: UInt64(status.st_dev), inode: UInt64(status.st_ino)) }
+        }
         return nil
     }
 

@@ -37,6 +37,10 @@ package struct ProxyConfiguration: Sendable {
     package var withheldEnvironment: Set<String> = []
     /// What the audit log redacts; nil: the policy's `audit.redaction` rules, masked (see `auditRedactor`).
     package var redactor: Redactor?
+    /// Where the audit log is shipped besides its file (`--audit-sink`, `audit.sinks`).
+    package var auditSinks: [ConfiguredAuditSink] = []
+    /// How long the sinks get to deliver what is pending when the session ends (`--audit-sink-drain`).
+    package var auditSinkDrain: Duration = .seconds(10)
 
     package init(
         serverArgv: [String], policy: Policy, auditPath: String, environment: String? = nil,

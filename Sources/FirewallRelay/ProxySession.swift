@@ -16,6 +16,8 @@ package struct ProxySession: Sendable {
     package let audit: AuditWriter
     /// The anchor file's writer, when checkpoints are copied to one.
     package let anchor: AuditWriter?
+    /// The audit sinks, nil when there are none.
+    package let sinks: AuditSinksService?
     package let approvals: ApprovalCoordinator
     package let client: StdioClientTransport
     package let upstream: ChildUpstream
@@ -28,12 +30,15 @@ package struct ProxySession: Sendable {
         clientInput: Int32 = 0, clientOutput: Int32 = 1
     ) async throws -> ProxySession {
         let audit = try AuditWriter(path: configuration.auditPath, sync: configuration.auditSync)
+        let inbox = SessionInbox()
+        let sinks = try await openSinks(configuration, audit: audit, inbox: inbox, logger: logger)
         let anchor: AuditWriter?
         do {
             anchor = try configuration.auditAnchorPath.map { path throws(AuditLogError) in
                 try AuditWriter(path: path, sync: .always)
             }
         } catch {
+            sinks?.discard()
             await audit.close()
             throw AuditLogError(message: "audit anchor: \(error.message)")
         }
@@ -61,6 +66,7 @@ package struct ProxySession: Sendable {
             let failure =
                 audit.failure ?? anchor?.failure.map { "audit anchor: \($0)" }
                 ?? "audit log \(configuration.auditPath) cannot be written"
+            sinks?.discard()
             await audit.close()
             await anchor?.close()
             throw AuditLogError(message: failure)
@@ -70,6 +76,7 @@ package struct ProxySession: Sendable {
             let end = AuditEvent.sessionEnd(
                 .init(reason: reason, serverExit: serverExit, counts: [], durationMilliseconds: 0))
             _ = await write([end])
+            sinks?.discard()
             await audit.close()
             await anchor?.close()
         }
@@ -84,7 +91,6 @@ package struct ProxySession: Sendable {
         }
         logger.info(
             "server started", metadata: ["server.pid": "\(child.pid)", "audit.path": "\(configuration.auditPath)"])
-        let inbox = SessionInbox()
         let approvals = ApprovalCoordinator(channels: channels)
         let toServer: DescriptorWriter
         let toClient: DescriptorWriter
@@ -125,7 +131,7 @@ package struct ProxySession: Sendable {
             approvals: approvals, logger: logger, rotation: configuration.auditRotation)
         let links = SessionLinks()
         return ProxySession(
-            audit: audit, anchor: anchor, approvals: approvals,
+            audit: audit, anchor: anchor, sinks: sinks, approvals: approvals,
             client: StdioClientTransport(
                 writer: toClient, reader: clientReader, loop: loop, links: links, grace: configuration.gracePeriod,
                 maxMessageBytes: configuration.maxMessageBytes, logger: logger),
@@ -138,12 +144,32 @@ package struct ProxySession: Sendable {
     /// The session's services in start order. The session ending (the relay returning) shuts the group
     /// down; the others run until told to stop, so they stop one after another, in reverse.
     package var services: [ServiceGroupConfiguration.ServiceConfiguration] {
-        [
-            .init(service: audit), .init(service: AnchorService(anchor: anchor)), .init(service: approvals),
-            .init(service: client), .init(service: upstream),
-            .init(service: AuditReopenService(loop: relay.loop)),
-            .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        // The sinks stop after the session's services, once its last record is queued, and before the
+        // writer closes the file.
+        [.init(service: audit), .init(service: AnchorService(anchor: anchor))]
+            + (sinks.map { [.init(service: $0)] } ?? []) + [
+                .init(service: approvals), .init(service: client), .init(service: upstream),
+                .init(service: AuditReopenService(loop: relay.loop)),
+                .init(service: relay, successTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+    }
+
+    /// Sets up the sinks before `session_start` is written, so they see every record of this run; a
+    /// failing `on_sink_failure: deny` sink reaches the session as an event. Closes the log and throws
+    /// when a sink cannot work at all.
+    private static func openSinks(
+        _ configuration: ProxyConfiguration, audit: AuditWriter, inbox: SessionInbox, logger: Logger
+    ) async throws(AuditLogError) -> AuditSinksService? {
+        guard !configuration.auditSinks.isEmpty else { return nil }
+        let health = AuditSinkHealth { message in inbox.post(.auditSinkFailing(message: message)) }
+        do {
+            return try await AuditSinksService.open(
+                configuration.auditSinks, writer: audit, logPath: configuration.auditPath,
+                drain: configuration.auditSinkDrain, health: health, logger: logger)
+        } catch {
+            await audit.close()
+            throw AuditLogError(message: error.message)
+        }
     }
 
     /// How the session ended, once its services have returned.

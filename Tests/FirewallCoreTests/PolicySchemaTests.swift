@@ -46,6 +46,13 @@ struct PolicySchemaTests {
         #expect(
             Self.keys(definitions?["redaction"]?["properties"]?["patterns"]?["items"]?["properties"])
                 == Set(PolicyLoader.redactionPatternKeys))
+        #expect(Self.keys(definitions?["httpSink"]?["properties"]) == Set(PolicyLoader.httpSinkKeys))
+        #expect(Self.keys(definitions?["stderrSink"]?["properties"]) == Set(PolicyLoader.stderrSinkKeys))
+        #expect(
+            Self.words(definitions?["onSinkFailure"]) == AuditSinkSettings.OnFailure.allCases.map(\.rawValue))
+        #expect(
+            Self.words(definitions?["httpSink"]?["properties"]?["format"])
+                == AuditSinkSettings.BodyFormat.allCases.map(\.rawValue))
     }
 
     @Test func enumerationsAreTheLoadersWords() throws {

@@ -109,6 +109,7 @@ extension Policy {
         merged.approval = approval.merging(other.approval)
         merged.rules = rules + other.rules
         merged.audit = audit.merging(other.audit)
+        merged.auditSinks = AuditSinkSettings.merging(auditSinks, other.auditSinks)
         merged.settingLocations.merge(other.settingLocations) { mine, _ in mine }
         for (name, environment) in other.environments {
             guard let mine = merged.environments[name] else {

@@ -60,6 +60,8 @@ package struct Policy: Sendable {
     /// For a layered policy: each layer on its own, none of which any decision may undercut. Uniting
     /// rules alone is not enough: one layer's `decision: allow` would beat another's class default.
     package var layerFloors: [Policy] = []
+    /// Where the audit log is shipped besides its file (`audit.sinks`).
+    package var auditSinks: [AuditSinkSettings] = []
 
     /// Holds the pre-overlay policy (a class, because a struct cannot contain itself).
     package final class Baseline: Sendable {

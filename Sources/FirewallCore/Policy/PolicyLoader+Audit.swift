@@ -1,17 +1,20 @@
 import Yams
 
 extension PolicyLoader {
-    static let auditKeys = ["redaction"]
+    /// The keys of the top-level `audit:` block.
+    static let auditKeys = ["redaction", "sinks"]
     static let redactionKeys = ["enabled", "mode", "hmac_key_env", "hmac_key_file", "keys", "patterns", "disable"]
     static let redactionPatternKeys = ["name", "regex"]
 
-    /// Reads `audit:`.
-    static func parseAudit(_ node: Node, reader: inout YAMLReader) -> AuditSettings {
-        var audit = AuditSettings()
-        for (_, _, value) in reader.mapping(node, "audit", allowed: auditKeys) ?? [] {
-            audit.redaction = parseRedaction(value, reader: &reader)
+    /// Reads `audit:`: `redaction` and `sinks`.
+    static func parseAudit(_ node: Node, into policy: inout Policy, reader: inout YAMLReader) {
+        for (key, _, value) in reader.mapping(node, "audit", allowed: auditKeys) ?? [] {
+            switch key {
+            case "redaction": policy.audit.redaction = parseRedaction(value, reader: &reader)
+            case "sinks": policy.auditSinks = parseAuditSinks(value, reader: &reader)
+            default: break
+            }
         }
-        return audit
     }
 
     /// Reads `audit.redaction:`, checking every name it gives: built-in rules to turn off, key entries,

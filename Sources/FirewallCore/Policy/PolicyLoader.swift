@@ -155,7 +155,7 @@ package enum PolicyLoader {
             case "tools":
                 policy.rules = parseRules(value, reader: &reader)
             case "audit":
-                policy.audit = parseAudit(value, reader: &reader)
+                parseAudit(value, into: &policy, reader: &reader)
             default:
                 reader.error("unknown key `\(key)`", at: keyNode)
             }

@@ -26,6 +26,9 @@ package enum RelayEvent: Sendable {
     /// The audit log could not be written. `unsent` are the `tools/call`s whose forward the executor
     /// withheld because their decision was not recorded (write-ahead rule W2).
     case auditFailed(reason: String, unsent: [RequestID])
+    /// An `on_sink_failure: deny` audit sink started or stopped failing: calls the policy would run are
+    /// denied with `message` while it is set; nil when every such sink delivers again.
+    case auditSinkFailing(message: String?)
     /// The client's input ended: end of file, the reader stopped, or a read failed.
     case clientEnded(ClientEnd)
     /// SIGTERM/SIGINT: held calls are refused, the session winds down.

@@ -51,6 +51,12 @@ extension RelayStateMachine {
                 message: "MCP server is not running (\(serverEnded))", into: &actions)
             return
         }
+        if let sinkFailure, decision.decision != .deny {
+            denyForSink(
+                message, id: id, call: call, era: era, decision: decision, reason: sinkFailure,
+                incoming: incoming, into: &actions)
+            return
+        }
         switch decision.decision {
         case .allow:
             counts.allowed += 1
@@ -100,6 +106,28 @@ extension RelayStateMachine {
         inFlight[id] = request
         actions.append(.audit(events))
         actions.append(.sendToServer(frame, decided: id))
+    }
+
+    /// An `on_sink_failure: deny` sink is failing: the call is denied (and recorded) whatever the
+    /// policy would have done, with the sink's failure as the reason, and nobody is asked.
+    private mutating func denyForSink(
+        _ message: ClientMessage, id: RequestID, call: Int, era: ProtocolEra, decision: PolicyDecision,
+        reason: String, incoming: AuditEvent, into actions: inout [RelayAction]
+    ) {
+        var policy = decision
+        policy.reason = reason
+        let decided = AuditEvent.decision(
+            .init(
+                call: call, id: id, era: era, arguments: message.toolArgumentsSlice, policy: policy, final: .deny,
+                decidedBy: Self.byPolicy))
+        actions.append(
+            .log(
+                RelayLog(.warning, "denied: an audit sink is failing", ["mcp.tool": decision.tool, "rpc.id": "\(id)"])))
+        deny(
+            id: id, call: call, era: era,
+            text:
+                "mcp-firewall denied the call to `\(decision.tool)`: \(reason). The call runs once the sink delivers again.",
+            events: [incoming, decided], into: &actions)
     }
 
     /// An audit write failed: latch, and refuse the calls whose forward was withheld for it.

@@ -82,6 +82,8 @@ package struct RelayStateMachine: Sendable {
     var serverEnded: String?
     /// Set once an audit write failed: every later call is refused.
     var auditFailure: String?
+    /// Set while an `on_sink_failure: deny` audit sink is failing: calls are denied naming it.
+    var sinkFailure: String?
     /// What ended the session first.
     var cause: SessionEnding.Cause?
     var finished = false
@@ -133,6 +135,8 @@ package struct RelayStateMachine: Sendable {
             expireGrants(now: now, into: &actions)
         case .auditFailed(let reason, let unsent):
             auditFailed(reason: reason, unsent: unsent, now: now, into: &actions)
+        case .auditSinkFailing(let message):
+            sinkFailure = message
         case .clientEnded(.stopped):
             // The proxy stopped reading because of another ending (a shutdown, the server gone), whose
             // own event names the cause and answers what is held.
