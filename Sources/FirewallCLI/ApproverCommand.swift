@@ -63,6 +63,18 @@ struct ApproverCommand: AsyncParsableCommand {
             StandardError.write("mcp-firewall: refusing to start: the socket folder cannot be used: \(error)")
             throw ExitCode(ExitCodes.policyOrAudit)
         }
+        // Held until the process exits: no second approver can bind this folder's socket meanwhile.
+        let lock: Int32?
+        do {
+            lock = try ApproverSocket.takeLock(folder: ApproverSocket.folder(environment: environment))
+        } catch {
+            StandardError.write("mcp-firewall: refusing to start: \(error)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
+        guard lock != nil else {
+            StandardError.write("mcp-firewall: an approver is already running (it holds the lock in the socket folder)")
+            throw ExitCode(ExitCodes.policyOrAudit)
+        }
         guard ApproverSocket.probe(socketPath) != nil else {
             StandardError.write("mcp-firewall: an approver is already running (socket \(socketPath))")
             throw ExitCode(ExitCodes.policyOrAudit)

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 
 /// The machine's approver's socket as a `Service`: proxies connect to a Unix domain socket, send one
 /// `ApproverSubmission` line per waiting call, and get one `ApproverReply` line back once someone answers
@@ -19,6 +20,8 @@ package final class ApproverSocketService: Service, Sendable {
     private let logger: Logger
     private let notify: @Sendable (ApproverSubmission) -> Void
     private let listening = OneShot<Bool>()
+    /// Set when the service is told to stop: the listener closing then is expected, not a failure.
+    private let stopping = Atomic<Bool>(false)
 
     /// A listener on `path` (its folder must exist) publishing to `board`; `notify` runs when a call
     /// starts waiting (a desktop notification).
@@ -64,17 +67,26 @@ package final class ApproverSocketService: Service, Sendable {
         // At shutdown the listener closes and every connection already accepted is still served (a
         // connection left unconsumed would be torn down unfinished); then the waiting calls are cancelled,
         // which closes their connections unanswered.
-        try? await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { connections in
-                try await withGracefulShutdownHandler {
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
+        do {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    try await withGracefulShutdownHandler {
+                        for try await connection in connections {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    } onGracefulShutdown: {
+                        self.stopping.store(true, ordering: .releasing)
+                        server.channel.close(promise: nil)
                     }
-                } onGracefulShutdown: {
-                    server.channel.close(promise: nil)
                 }
+                group.cancelAll()
             }
-            group.cancelAll()
+        } catch {
+            // The listener failing on its own (out of file descriptors, say) must not look like a clean
+            // stop: the approver exits non-zero and says why, so its supervisor restarts it.
+            guard !stopping.load(ordering: .acquiring), !Task.isCancelled else { return }
+            logger.error("approver socket stopped accepting connections", metadata: ["error": "\(error)"])
+            throw error
         }
     }
 

@@ -34,6 +34,23 @@ package enum ApproverSocket {
         return "/tmp/mcp-firewall-\(getuid())"
     }
 
+    /// Takes `folder/approver.lock` (an exclusive `flock`, never waited for) and keeps it for the life of
+    /// the process: one approver per socket folder, so two started together cannot both bind (binding
+    /// removes a stale socket file, which would be the other's). Returns nil when another process holds it.
+    package static func takeLock(folder: String) throws(FolderError) -> Int32? {
+        let path = folder + "/approver.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FolderError(description: "cannot open \(path): \(Posix.errorText(errno))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let busy = errno == EWOULDBLOCK
+            let cause = Posix.errorText(errno)
+            Posix.close(fd)
+            if busy { return nil }
+            throw FolderError(description: "cannot lock \(path): \(cause)")
+        }
+        return fd
+    }
+
     /// The socket's path for `environment`.
     package static func path(environment: [String: String]) -> String {
         folder(environment: environment) + "/approver.sock"

@@ -3,6 +3,12 @@ package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     package static func encode<Bytes: Collection>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        encode(bytes, alphabet: alphabet, padded: true)
+    }
+
+    /// RFC 4648 encoding with `alphabet` (standard or URL-safe), padded with `=` or not.
+    static func encode<Bytes: Collection>(_ bytes: Bytes, alphabet: [UInt8], padded: Bool) -> String
+    where Bytes.Element == UInt8 {
         let bytes = Array(bytes)
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
@@ -12,7 +18,7 @@ package enum Base64 {
             var value: UInt32 = 0
             for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * UInt32(offset)) }
             for position in 0...chunk.count { out.append(alphabet[Int((value >> (18 - 6 * UInt32(position))) & 63)]) }
-            out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: 3 - chunk.count))
+            if padded { out.append(contentsOf: repeatElement(UInt8(ascii: "="), count: 3 - chunk.count)) }
             index += 3
         }
         return String(decoding: out, as: UTF8.self)
