@@ -118,7 +118,12 @@ struct ApproverCommand: AsyncParsableCommand {
                     }
                     Self.announce("mcp-firewall approver: approve calls at \(url)")
                     Self.announce("mcp-firewall approver: socket \(socketPath)")
-                    if open { BrowserOpener.open(url, environment: environment, logger: logger) }
+                    if open {
+                        // The token stays out of `ps`: the browser is sent a 0600 file that redirects.
+                        BrowserOpener.openPrivately(
+                            url, folder: (statePath as NSString).deletingLastPathComponent,
+                            name: "approver-open.html", environment: environment, logger: logger)
+                    }
                 }
             }
         } catch let error as WebApprovalError {
