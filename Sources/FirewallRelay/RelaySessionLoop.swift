@@ -118,10 +118,9 @@ package final class RelaySessionLoop: Sendable {
         if !due.isEmpty { core.lastTicket = write(due) }
         if sessionEnding != nil { core.ended = true }
         if !core.ended { rotateIfDue(&core, now: now) }
-        var deadline = machine.nextDeadline
-        for candidate in [core.recorder.nextCheckpointDeadline, rotationDeadline(core)] {
-            if let candidate { deadline = deadline.map { min($0, candidate) } ?? candidate }
-        }
+        // Asked after every batch: the three candidates are folded without building an array.
+        let deadline = Self.earliest(
+            Self.earliest(machine.nextDeadline, core.recorder.nextCheckpointDeadline), rotationDeadline(core))
         timer.arm(deadline) { [inbox] in inbox.post(.tick) }
         core.machine = machine
         if clientEnded { clientEndRun.fulfil(()) }
@@ -180,6 +179,13 @@ package final class RelaySessionLoop: Sendable {
         // Our stdout blocks: a small write goes out here when it has room, the rest on its thread.
         if !toClientEntries.isEmpty { toClient.sendNow(toClientEntries) }
         return ending
+    }
+
+    /// The earlier of two optional deadlines.
+    static func earliest(_ first: Double?, _ second: Double?) -> Double? {
+        guard let first else { return second }
+        guard let second else { return first }
+        return min(first, second)
     }
 
     /// Asks for the log to be reopened (SIGHUP from a log rotator) at the next batch.
